@@ -1,9 +1,7 @@
-"""The harness's command line.
+"""The harness's command line: ``python bench.py COMMAND --help`` for each command.
 
-``python bench.py demo`` starts the embedded mock and walks the reference
-client through every operation of the contract, printing what each call
-cost. (``run``, ``sweep``, ``locust``, ``report`` and ``compare`` arrive with
-their issues.)
+``run``     the standard benchmark (the seed's tables) against the embedded mock or --target
+``demo``    walk the reference client through every operation once
 """
 
 from __future__ import annotations
@@ -12,16 +10,182 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
-from client import AccountClient, AccountNotFoundError, PoolSettings
+from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
+from drivers.scenario import ScenarioError, load_scenario
+from drivers.standard_run import ALL_PHASES, RunOptions, execute
+from drivers.target import TargetUnreachable
 from mock_service.launcher import MockStartError, launch
 
+EXIT_BAD_INPUT = 2
 
-async def demo(url: str, pool: PoolSettings) -> None:
-    """Every operation once, then the seed's pooling and batching effects, measured."""
+
+class Parser(argparse.ArgumentParser):
+    """argparse that answers bad input with one line naming the flag and what it accepts."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _checked(kind: Callable[[str], Any], accepted: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except (TypeError, ValueError) as error:
+            detail = str(error) if isinstance(error, ValueError) and str(error) else ""
+            raise argparse.ArgumentTypeError(detail or f"{text!r}: expected {accepted}") from None
+
+    return parse
+
+
+def _positive(kind: Callable[[str], float | int]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(f"{text!r}: must be greater than 0")
+        return value
+
+    return _checked(parse, f"a {kind.__name__} greater than 0")
+
+
+def _phases(text: str) -> tuple[str, ...]:
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in names if p not in ALL_PHASES]
+    if unknown or not names:
+        raise ValueError(
+            f"unknown phase {unknown[0] if unknown else text!r}; accepted: {', '.join(ALL_PHASES)}"
+        )
+    return names
+
+
+def _add_target_flags(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--target",
+        metavar="URL",
+        help="a service that speaks the contract (default: start the embedded mock)",
+    )
+    cmd.add_argument(
+        "--profile",
+        default="seed",
+        help="embedded mock profile: fast, seed or a .toml file (default: seed)",
+    )
+    cmd.add_argument(
+        "--accounts",
+        type=_positive(int),
+        default=1000,
+        metavar="N",
+        help="synthetic accounts in the embedded mock (default: 1000)",
+    )
+    cmd.add_argument("--token", help="bearer token sent with every request")
+    cmd.add_argument(
+        "--pool",
+        type=_checked(PoolSettings.parse, "key=value pairs"),
+        default=PoolSettings(),
+        metavar="SETTINGS",
+        help="e.g. max_keepalive=20,max_connections=100,keepalive_expiry=60,"
+        "transport=aiohttp|httpx,mode=pooled|no_keepalive|client_per_request",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="bench.py", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=Parser
+    )
+
+    run = commands.add_parser("run", help="the standard benchmark: the seed's tables")
+    _add_target_flags(run)
+    run.add_argument(
+        "--scenario",
+        metavar="FILE|NAME",
+        help="scenario TOML (weights, counts, durations); built-ins: default, quick",
+    )
+    run.add_argument("--quick", action="store_true", help="the quick scenario: under 30 s")
+    run.add_argument(
+        "--phases",
+        type=_checked(_phases, "a comma list"),
+        default=ALL_PHASES,
+        help=f"which phases, comma-separated (default: {','.join(ALL_PHASES)})",
+    )
+    run.add_argument(
+        "--rate",
+        type=_positive(float),
+        metavar="R",
+        help="also run an open loop at R requests/second (constant arrival rate)",
+    )
+    run.add_argument(
+        "--rate-duration",
+        type=_positive(float),
+        default=10.0,
+        metavar="S",
+        help="seconds of open-loop load (default: 10)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=10.0,
+        metavar="S",
+        help="per-attempt timeout in seconds (default: 10)",
+    )
+    run.add_argument(
+        "--retries",
+        type=_checked(int, "a whole number"),
+        default=3,
+        metavar="N",
+        help="retries after the first attempt (default: 3: waits 0.2, 0.4, 0.8 s)",
+    )
+    run.add_argument("--label", default=None, help="name in the run folder (default: the scenario)")
+    run.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR")
+    run.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the driver's event loop (default: uvloop)",
+    )
+    run.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin the embedded mock and the driver to separate cores",
+    )
+    run.add_argument("--no-report", action="store_true", help="skip the report at the end")
+
+    demo_cmd = commands.add_parser("demo", help="walk the client through every operation once")
+    _add_target_flags(demo_cmd)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, quick=args.quick)
+    if args.retries < 0:
+        raise ValueError("--retries: must be 0 or more")
+    options = RunOptions(
+        target=args.target,
+        profile=args.profile,
+        mock_accounts=args.accounts,
+        pool=args.pool,
+        retry=RetryPolicy(max_retries=args.retries),
+        timeout=args.timeout,
+        scenario=scenario,
+        phases=args.phases,
+        rate=args.rate,
+        rate_duration_s=args.rate_duration,
+        label=args.label or scenario.name,
+        runs_root=args.runs_dir,
+        token=args.token,
+        pin=not args.no_pin,
+        loop=args.loop,
+        report=not args.no_report,
+    )
+    return execute(options).exit_code
+
+
+async def demo(url: str, pool: PoolSettings, token: str | None = None) -> None:
+    """Every operation once, then the seed's sequential-vs-gather effect, measured."""
     run = f"demo-{int(time.time())}"
-    async with AccountClient(url, pool=pool) as client:
+    async with AccountClient(url, pool=pool, token=token) as client:
         print(f"target: {url}  pool: {pool.label()}")
         account = await client.ensure_account(f"auth0|{run}", f"{run}@example.com", "Demo User")
         await client.get_account_profile(account.user_id)
@@ -39,7 +203,6 @@ async def demo(url: str, pool: PoolSettings) -> None:
             await client.get_account_profile(account.user_id)
         except AccountNotFoundError as error:
             print(f"after the soft delete: {error}")
-
         ids = [row.user_id for row in (await client.list_accounts(is_active=True))["accounts"]]
         start = time.perf_counter()
         for user_id in ids:
@@ -52,52 +215,40 @@ async def demo(url: str, pool: PoolSettings) -> None:
             f"{len(ids)} profile reads: sequential {sequential * 1e3:.0f} ms, "
             f"asyncio.gather {parallel * 1e3:.0f} ms ({sequential / parallel:.1f}x)"
         )
-        _print_metrics(client.get_metrics())
-
-
-def _print_metrics(metrics: dict) -> None:
-    print(f"\n{'Operation':<28}|{'Count':>6} |{'Avg':>9} |{'P50':>9} |{'P95':>9} |{'P99':>9}")
-    print("-" * 28 + "|" + "|".join(["-" * 7] + ["-" * 10] * 4))
-    for name, op in metrics["operations"].items():
+        metrics = client.get_metrics()
+        for name, op in metrics["operations"].items():
+            print(
+                f"  {name:<28} {op['count']:>4}  avg {op['avg_ms']:7.1f} ms  "
+                f"p50 {op['p50_ms']:7.1f} ms  p99 {op['p99_ms']:7.1f} ms"
+            )
         print(
-            f"{name:<28}|{op['count']:>6} |{op['avg_ms']:>7.1f}ms |{op['p50_ms']:>7.1f}ms "
-            f"|{op['p95_ms']:>7.1f}ms |{op['p99_ms']:>7.1f}ms"
+            f"total_requests={metrics['total_requests']} total_errors="
+            f"{metrics['total_errors']} error_rate={metrics['error_rate']:.3f}"
         )
-    print(
-        f"\ntotal_requests={metrics['total_requests']} total_errors={metrics['total_errors']} "
-        f"error_rate={metrics['error_rate']:.3f} retries={metrics['total_retries']}"
-    )
 
 
-def _pool(text: str) -> PoolSettings:
-    try:
-        return PoolSettings.parse(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.target:
+        asyncio.run(demo(args.target, args.pool, args.token))
+    else:
+        with launch(args.profile, accounts=args.accounts, require_token=args.token) as url:
+            asyncio.run(demo(url, args.pool, args.token))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "demo": cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.py", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo_cmd = commands.add_parser("demo", help="walk the client through every operation")
-    demo_cmd.add_argument("--target", help="base URL of a service (default: the embedded mock)")
-    demo_cmd.add_argument("--profile", default="seed", help="mock profile: fast, seed or a .toml")
-    demo_cmd.add_argument(
-        "--pool", type=_pool, default=PoolSettings(), help="e.g. max_keepalive=20,transport=httpx"
-    )
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        if args.target:
-            asyncio.run(demo(args.target, args.pool))
-        else:
-            with launch(args.profile, accounts=1000) as url:
-                asyncio.run(demo(url, args.pool))
-    except MockStartError as error:
-        print(f"bench.py: {error}", file=sys.stderr)
-        return 2
+        return COMMANDS[args.command](args)
+    except (ScenarioError, ValueError, MockStartError, TargetUnreachable) as error:
+        print(f"bench.py {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        print(f"bench.py {args.command}: interrupted", file=sys.stderr)
         return 130
-    return 0
 
 
 if __name__ == "__main__":

@@ -139,6 +139,7 @@ class Execution(Generic[T]):
                 bytes_received=len(raw.body) if raw is not None else 0,
                 phases=raw.phases if raw is not None else Phases(),
                 new_connection=raw.new_connection if raw is not None else None,
+                start_ns=self._start_ns,
             )
         )
         if error is not None:

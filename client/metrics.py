@@ -39,6 +39,7 @@ class RequestRecord:
     bytes_received: int
     phases: Phases
     new_connection: bool | None = None  # the last attempt opened a connection
+    start_ns: int = 0  # perf_counter_ns() at the start of the call, for timelines
 
     @property
     def ok(self) -> bool:

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 import httpx
 
-Transport = Literal["aiohttp", "httpx"]
+Transport = Literal["aiohttp", "httpx", "gevent"]
 PoolMode = Literal["pooled", "no_keepalive", "client_per_request"]
 
-TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
+TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx", "gevent")
 POOL_MODES: tuple[str, ...] = ("pooled", "no_keepalive", "client_per_request")
 
 
@@ -24,7 +24,8 @@ class PoolSettings:
     connection for every request, ``client_per_request`` builds (and tears
     down) a whole new HTTP client for every request, as naive callers do.
     ``transport`` picks the engine under the client's API: ``aiohttp`` (lean,
-    the default for the async client) or ``httpx`` (stock httpx/httpcore).
+    the default for the async client), ``httpx`` (stock httpx/httpcore), or
+    ``gevent`` (geventhttpclient, for the sync client under Locust).
     """
 
     max_keepalive_connections: int = 20

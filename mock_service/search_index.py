@@ -70,7 +70,7 @@ class SearchIndex:
         return not query or any(s in query for s in _SEPARATORS)
 
     def newest_first(self, query: str) -> Iterator[int]:
-        """Positions whose key contains ``query`` (lower-cased, ``not needs_scan``), newest first."""
+        """Positions whose key contains ``query`` (lower-cased, not needs_scan), newest first."""
         self._refresh()
         for c in range(len(self._texts) - 1, -1, -1):
             text, starts, base = self._texts[c], self._starts[c], c * CHUNK

@@ -32,6 +32,9 @@ def open_async(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> As
     """The async transport that ``pool`` asks for."""
     from client.transports import aiohttp_async, httpx_transport, per_request
 
+    if pool.transport == "gevent":
+        raise ValueError("the gevent transport is for SyncAccountClient; use aiohttp or httpx")
+
     def factory() -> AsyncTransport:
         if pool.transport == "aiohttp":
             return aiohttp_async.AiohttpTransport(base_url, pool, headers)
@@ -43,10 +46,14 @@ def open_async(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> As
 
 
 def open_sync(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> SyncTransport:
-    """The sync transport: httpx's, whatever engine the async client would use."""
+    """The sync transport: geventhttpclient when asked, else httpx (also for ``aiohttp``)."""
     from client.transports import httpx_transport, per_request
 
     def factory() -> SyncTransport:
+        if pool.transport == "gevent":
+            from client.transports import gevent_sync
+
+            return gevent_sync.GeventTransport(base_url, pool, headers)
         return httpx_transport.HttpxSyncTransport(base_url, pool, headers)
 
     if pool.mode == "client_per_request":

@@ -1,0 +1,111 @@
+"""The two ways to load a service: closed loop (N workers) and open loop (a fixed rate).
+
+Both are bounded in time and in requests, and stop by themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drivers.recorder import INTENDED_NS
+
+Request = Callable[[], Awaitable[Any]]
+
+
+class TargetDown(RuntimeError):
+    """The target stopped answering (a long streak of connection failures)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start_ns: int
+    end_ns: int
+
+
+async def closed_loop(
+    request: Request,
+    concurrency: int,
+    duration_s: float,
+    *,
+    max_requests: int = 10_000_000,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """``concurrency`` workers, each sending its next request as soon as the last ends."""
+    deadline = time.perf_counter() + duration_s
+    budget = max_requests
+
+    async def worker() -> None:
+        nonlocal budget
+        while budget > 0 and time.perf_counter() < deadline:
+            if should_stop():
+                raise TargetDown("the target stopped answering")
+            budget -= 1
+            with contextlib.suppress(Exception):  # the client has recorded it
+                await request()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+@dataclass(slots=True)
+class OpenLoopResult:
+    scheduled: int = 0
+    sent: int = 0
+    late: int = 0  # left more than ``late_after_ms`` after their intended time
+    dropped: int = 0  # never sent: too many already in flight
+    duration_s: float = 0.0
+
+
+async def open_loop(
+    request: Request,
+    rate: float,
+    duration_s: float,
+    *,
+    max_in_flight: int = 10_000,
+    late_after_ms: float = 1.0,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> OpenLoopResult:
+    """Send at ``rate`` per second on a fixed schedule, whatever the answers do.
+
+    Each request is stamped with its *intended* send time, so a slow answer
+    that delays later sends shows up in their latency (no coordinated
+    omission); how late each really left is kept apart as ``lag_ns``.
+    """
+    result = OpenLoopResult()
+    interval_ns = int(1e9 / rate)
+    total = int(rate * duration_s)
+    in_flight: set[asyncio.Task[Any]] = set()
+    start_ns = time.perf_counter_ns()
+
+    async def one(intended_ns: int) -> None:
+        INTENDED_NS.set(intended_ns)
+        with contextlib.suppress(Exception):  # the client has recorded it
+            await request()
+
+    for i in range(total):
+        if should_stop():
+            raise TargetDown("the target stopped answering")
+        intended = start_ns + i * interval_ns
+        wait = (intended - time.perf_counter_ns()) / 1e9
+        if wait > 0:
+            await asyncio.sleep(wait)
+        result.scheduled += 1
+        if len(in_flight) >= max_in_flight:
+            result.dropped += 1
+            continue
+        if (time.perf_counter_ns() - intended) / 1e6 > late_after_ms:
+            result.late += 1
+        task = asyncio.create_task(one(intended))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+        result.sent += 1
+    if in_flight:
+        await asyncio.wait(in_flight, timeout=max(30.0, duration_s))
+    for task in in_flight:
+        task.cancel()
+    result.duration_s = (time.perf_counter_ns() - start_ns) / 1e9
+    return result

@@ -1,0 +1,306 @@
+"""The standard run's phases: preflight, latency, throughput, pooling, batch, open loop.
+
+Each phase labels the samples it wants kept, warms up unrecorded first,
+records its measured windows in ``ctx.steps`` and its generator health in
+``ctx.health``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from client import AccountClient, AccountServiceError, PoolSettings, RetryPolicy
+from drivers.health import HealthMonitor
+from drivers.loops import TargetDown, closed_loop, open_loop
+from drivers.mix import OPERATIONS, Mix, create_accounts
+from drivers.progress import Progress
+from drivers.recorder import Label, Recorder
+from drivers.run_data import RunData
+from drivers.scenario import Scenario
+
+#: operations of the "Single Request Latency" table (the seed's six, then by-email)
+LATENCY_OPERATIONS = (
+    "get_account_profile",
+    "ensure_account",
+    "update_account_profile",
+    "update_account_preferences",
+    "list_accounts",
+    "search_accounts",
+    "get_account_by_email",
+)
+POOL_MODES = ("pooled", "no_keepalive", "client_per_request")
+
+
+@dataclass
+class RunContext:
+    url: str
+    pool: PoolSettings
+    retry: RetryPolicy
+    timeout: float
+    scenario: Scenario
+    data: RunData
+    recorder: Recorder
+    progress: Progress
+    client_kwargs: dict[str, Any] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    health: list[dict[str, Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    client: AccountClient | None = None
+
+    def new_client(self, pool: PoolSettings | None = None) -> AccountClient:
+        client = AccountClient(
+            self.url,
+            timeout=self.timeout,
+            pool=pool or self.pool,
+            retry=self.retry,
+            **self.client_kwargs,
+        )
+        client.metrics.subscribe(self.recorder)
+        return client
+
+    def label(
+        self, phase: str, step: str, concurrency: int, pool: PoolSettings | None = None
+    ) -> None:
+        self.recorder.label = Label(phase, step, concurrency, (pool or self.pool).label())
+
+    def unlabel(self) -> None:
+        self.recorder.label = None
+
+    def stopped(self) -> bool:
+        return self.recorder.target_down
+
+    def add_step(
+        self,
+        phase: str,
+        step: str,
+        concurrency: int,
+        start: int,
+        end: int,
+        pool: PoolSettings | None = None,
+    ) -> None:
+        self.steps.append(
+            {
+                "phase": phase,
+                "step": step,
+                "concurrency": concurrency,
+                "pool": (pool or self.pool).label(),
+                "start_ns": start,
+                "end_ns": end,
+            }
+        )
+
+
+class PreflightFailed(RuntimeError):
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        self.failures = failures
+        lines = "\n".join(f"  {op}: {why}" for op, why in failures)
+        super().__init__(f"the target does not speak the contract:\n{lines}")
+
+
+async def preflight(ctx: RunContext) -> None:
+    """Each operation once, on an account the run creates; stop before any load if one fails."""
+    client = ctx.client
+    assert client is not None
+    user_id, email, name = ctx.data.new_identity()
+    steps: list[tuple[str, Any]] = [
+        ("health_check", lambda: client.health_check()),
+        ("ensure_account", lambda: client.ensure_account(user_id, email, name)),
+        ("get_account_profile", lambda: client.get_account_profile(user_id)),
+        ("get_account_by_email", lambda: client.get_account_by_email(email)),
+        ("update_account_profile", lambda: client.update_account_profile(user_id, name=name)),
+        (
+            "update_account_preferences",
+            lambda: client.update_account_preferences(user_id, theme="dark"),
+        ),
+        ("list_accounts", lambda: client.list_accounts(page=1, page_size=5)),
+        ("search_accounts", lambda: client.search_accounts(ctx.data.prefix, limit=5)),
+        ("change_account_status", lambda: client.change_account_status(user_id, False)),
+        ("change_account_status", lambda: client.change_account_status(user_id, True)),
+        ("delete_account", lambda: client.delete_account(user_id, reason="harness preflight")),
+        ("get_service_stats", lambda: client.get_service_stats()),
+    ]
+    failures = []
+    for op, call in steps:
+        try:
+            result = await call()
+        except AccountServiceError as error:
+            failures.append((op, f"{type(error).__name__}: {error}"))
+            continue
+        if result in (None, False):
+            failures.append((op, f"unexpected answer {result!r}"))
+    if failures:
+        raise PreflightFailed(failures)
+    ctx.data.add(user_id, email, disposable=True).active = False
+
+
+async def prepare_data(ctx: RunContext) -> None:
+    assert ctx.client is not None
+    async with ctx.progress.track(
+        "set-up: creating run accounts", requests=ctx.scenario.data.accounts
+    ):
+        await create_accounts(ctx.client, ctx.data, ctx.scenario.data.accounts)
+
+
+@dataclass(slots=True)
+class Window:
+    start: int
+    end: int | None = None
+
+
+@asynccontextmanager
+async def measured(
+    ctx: RunContext,
+    phase: str,
+    step: str,
+    concurrency: int,
+    *,
+    pool: PoolSettings | None = None,
+    seconds: float | None = None,
+    requests: int | None = None,
+) -> AsyncIterator[Window]:
+    """One measured window: progress line, sample label, generator health, step record."""
+    async with ctx.progress.track(f"{phase}: {step}", seconds=seconds, requests=requests):
+        monitor = HealthMonitor(phase, step)
+        ctx.label(phase, step, concurrency, pool)
+        window = Window(start=ctx.recorder.now_ns())
+        try:
+            async with monitor:
+                yield window
+        finally:
+            ctx.unlabel()
+            end = window.end if window.end is not None else ctx.recorder.now_ns()
+            ctx.add_step(phase, step, concurrency, window.start, end, pool)
+            if monitor.reading is not None:
+                ctx.health.append(monitor.reading.to_dict())
+
+
+async def latency_phase(ctx: RunContext) -> None:
+    client = ctx.client
+    assert client is not None
+    spec = ctx.scenario.latency
+    for op in LATENCY_OPERATIONS:
+        call = OPERATIONS[op]
+        for _ in range(spec.warmup):
+            await _quietly(call(client, ctx.data))
+        async with measured(ctx, "latency", op, 1, requests=spec.requests):
+            for _ in range(spec.requests):
+                if ctx.stopped():
+                    raise TargetDown("the target stopped answering")
+                await _quietly(call(client, ctx.data))
+
+
+async def throughput_phase(ctx: RunContext) -> None:
+    client = ctx.client
+    assert client is not None
+    spec = ctx.scenario.throughput
+    mix = Mix(ctx.scenario.weight_map)
+
+    def request() -> Any:
+        return mix.next()(client, ctx.data)
+
+    for concurrency in spec.concurrency:
+        step = f"c={concurrency}"
+        if spec.warmup_s:
+            await closed_loop(request, concurrency, spec.warmup_s, should_stop=ctx.stopped)
+        async with measured(
+            ctx, "throughput", step, concurrency, seconds=spec.duration_s
+        ) as window:
+            await closed_loop(request, concurrency, spec.duration_s, should_stop=ctx.stopped)
+            window.end = window.start + int(spec.duration_s * 1e9)
+
+
+async def pooling_phase(ctx: RunContext) -> None:
+    """The seed's pooling effect: a fresh pooled client vs the two anti-patterns."""
+    n = ctx.scenario.pooling.requests
+    rows = []
+    for mode in POOL_MODES:
+        pool = dataclasses.replace(ctx.pool, mode=mode)
+        client = ctx.new_client(pool)
+        latencies: list[int] = []
+
+        def keep(record: Any, out: list[int] = latencies) -> None:
+            out.append(record.latency_ns)
+
+        client.metrics.subscribe(keep)
+        async with client, measured(ctx, "pooling", mode, 1, pool=pool, requests=n):
+            for _ in range(n):
+                await _quietly(client.get_account_profile(ctx.data.any_stable().user_id))
+        values = np.array(latencies) / 1e6
+        rest = values[1:] if mode == "pooled" and len(values) > 1 else values
+        rows.append(
+            {
+                "mode": mode,
+                "requests": len(values),
+                "first_ms": round(float(values[0]), 3) if len(values) else None,
+                "avg_ms": round(float(rest.mean()), 3) if len(rest) else None,
+                "p50_ms": round(float(np.percentile(rest, 50)), 3) if len(rest) else None,
+            }
+        )
+    ctx.extras["pooling"] = rows
+    pooled = rows[0]
+    if pooled["first_ms"] and pooled["avg_ms"]:
+        ctx.extras["pooling_speedup"] = round(pooled["first_ms"] / pooled["avg_ms"], 2)
+
+
+async def batch_phase(ctx: RunContext) -> None:
+    """100 profile reads: one after another, then all at once with ``asyncio.gather``."""
+    client = ctx.client
+    assert client is not None
+    count = ctx.scenario.batch.count
+    ids = [ctx.data.any_stable().user_id for _ in range(count)]
+    await asyncio.gather(*(_quietly(client.get_account_profile(u)) for u in ids))  # warm pool
+    async with measured(ctx, "batch", "sequential", 1, requests=count):
+        t0 = time.perf_counter()
+        for user_id in ids:
+            await _quietly(client.get_account_profile(user_id))
+        sequential = time.perf_counter() - t0
+    async with measured(ctx, "batch", "gather", count, requests=count):
+        t0 = time.perf_counter()
+        await asyncio.gather(*(_quietly(client.get_account_profile(u)) for u in ids))
+        gathered = time.perf_counter() - t0
+    ctx.extras["batch"] = {
+        "count": count,
+        "sequential_s": round(sequential, 4),
+        "gather_s": round(gathered, 4),
+        "speedup": round(sequential / gathered, 2) if gathered > 0 else None,
+    }
+
+
+async def open_loop_phase(ctx: RunContext, rate: float, duration_s: float) -> None:
+    client = ctx.client
+    assert client is not None
+    mix = Mix(ctx.scenario.weight_map, seed=2)
+    step = f"rate={rate:g}"
+
+    def request() -> Any:
+        return mix.next()(client, ctx.data)
+
+    async with measured(ctx, "open_loop", step, 0, seconds=duration_s) as window:
+        result = await open_loop(request, rate, duration_s, should_stop=ctx.stopped)
+        window.end = window.start + int(duration_s * 1e9)
+    ctx.extras.setdefault("open_loop_runs", []).append(
+        {
+            "rate": rate,
+            "step": step,
+            "scheduled": result.scheduled,
+            "sent": result.sent,
+            "late": result.late,
+            "dropped": result.dropped,
+        }
+    )
+
+
+async def _quietly(awaitable: Any) -> Any:
+    """Await a call whose failure the client has already recorded."""
+    try:
+        return await awaitable
+    except AccountServiceError:
+        return None

@@ -1,0 +1,65 @@
+"""Turns the client's records into samples, labelled with the phase they belong to."""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from dataclasses import dataclass
+
+from client import RequestRecord
+from results import SampleBuffer
+
+#: open loop: the scheduled send time of the request running in this task
+INTENDED_NS: contextvars.ContextVar[int | None] = contextvars.ContextVar("intended", default=None)
+
+#: consecutive connection failures after which the target is taken for dead
+TARGET_DOWN_STREAK = 50
+
+
+@dataclass(slots=True)
+class Label:
+    phase: str
+    step: str
+    concurrency: int
+    pool: str
+
+
+class Recorder:
+    """Subscribed to every client of the run; ``label`` says where samples go."""
+
+    def __init__(self, origin_ns: int | None = None) -> None:
+        self.samples = SampleBuffer()
+        self.origin_ns = origin_ns if origin_ns is not None else time.perf_counter_ns()
+        self.label: Label | None = None  # None: warm-up or set-up, nothing is kept
+        self.completed = 0
+        self.errors = 0
+        self._streak = 0
+
+    def __call__(self, record: RequestRecord) -> None:
+        if record.error == "AccountTransportError":
+            self._streak += 1
+        else:
+            self._streak = 0
+        label = self.label
+        if label is None:
+            return
+        self.completed += 1
+        if record.error is not None:
+            self.errors += 1
+        self.samples.add(
+            record,
+            phase=label.phase,
+            step=label.step,
+            concurrency=label.concurrency,
+            pool=label.pool,
+            origin_ns=self.origin_ns,
+            intended_ns=INTENDED_NS.get(),
+        )
+
+    @property
+    def target_down(self) -> bool:
+        return self._streak >= TARGET_DOWN_STREAK
+
+    def now_ns(self) -> int:
+        """The current time on the samples' clock."""
+        return time.perf_counter_ns() - self.origin_ns

@@ -1,0 +1,207 @@
+"""``bench.py run``: the standard benchmark, from an empty run folder to the printed tables.
+
+What was measured is always written, atomically, even when the run is cut
+short by Ctrl-C or by the target dying; the exit code then says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from client import PoolSettings, RetryPolicy
+from drivers import phases
+from drivers.loops import TargetDown
+from drivers.progress import Progress
+from drivers.recorder import Recorder
+from drivers.run_data import RunData, run_prefix
+from drivers.scenario import Scenario
+from drivers.target import target
+from drivers.terminal import print_summary
+from results import RunFolder, new_run_dir
+from results.meta import base_meta, now_iso
+from results.summary import summarize
+
+ALL_PHASES = ("latency", "throughput", "pooling", "batch")
+
+EXIT_OK, EXIT_CUT_SHORT, EXIT_PREFLIGHT, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    target: str | None = None
+    profile: str = "seed"
+    mock_accounts: int = 1000
+    pool: PoolSettings = field(default_factory=PoolSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 10.0
+    scenario: Scenario = field(default_factory=Scenario)
+    phases: tuple[str, ...] = ALL_PHASES
+    rate: float | None = None
+    rate_duration_s: float = 10.0
+    label: str = "run"
+    runs_root: Path = Path("runs")
+    token: str | None = None
+    pin: bool = True
+    loop: str = "uvloop"
+    report: bool = True
+
+
+@dataclass
+class Outcome:
+    run_dir: Path
+    summary: dict[str, Any]
+    exit_code: int
+
+
+def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
+    run_dir = new_run_dir(options.label, options.runs_root)
+    folder = RunFolder(run_dir)
+    with target(
+        options.target,
+        profile=options.profile,
+        accounts=options.mock_accounts,
+        pin=options.pin,
+        token=options.token,
+    ) as url:
+        meta = base_meta(
+            "run",
+            label=options.label,
+            target=url,
+            embedded_mock=options.target is None,
+            mock_profile=options.profile if options.target is None else None,
+            pool={**dataclasses.asdict(options.pool), "label": options.pool.label()},
+            retry={
+                **dataclasses.asdict(options.retry),
+                "retry_statuses": sorted(options.retry.retry_statuses),
+            },
+            timeout_s=options.timeout,
+            scenario=options.scenario.to_dict(),
+            phases=list(options.phases),
+            open_loop_rate=options.rate,
+            event_loop=options.loop,
+        )
+        folder.write_json("meta.json", meta)
+        print(f"run folder: {run_dir}\ntarget: {url}", file=out, flush=True)
+        outcome = _run_loop(options.loop)(_run(url, options, folder, meta))
+    print_summary(outcome.summary, out=out)
+    print(f"\nrun folder: {outcome.run_dir}", file=out)
+    if options.report:
+        _build_report(outcome.run_dir, out)
+    return outcome
+
+
+def _run_loop(name: str) -> Callable[[Awaitable[Outcome]], Outcome]:
+    if name == "uvloop":
+        try:
+            import uvloop
+
+            return uvloop.run  # type: ignore[return-value]
+        except ImportError:
+            pass
+    return asyncio.run  # type: ignore[return-value]
+
+
+async def _run(url: str, options: RunOptions, folder: RunFolder, meta: dict[str, Any]) -> Outcome:
+    recorder = Recorder()
+    ctx = phases.RunContext(
+        url=url,
+        pool=options.pool,
+        retry=options.retry,
+        timeout=options.timeout,
+        scenario=options.scenario,
+        data=RunData(prefix=run_prefix()),
+        recorder=recorder,
+        progress=Progress(recorder),
+        client_kwargs={"token": options.token} if options.token else {},
+    )
+    cut_short: str | None = None
+    exit_code = EXIT_OK
+    ctx.client = ctx.new_client()
+    try:
+        async with ctx.client:
+            await phases.preflight(ctx)
+            await phases.prepare_data(ctx)
+            for name in options.phases:
+                await getattr(phases, f"{name}_phase")(ctx)
+            if options.rate:
+                await phases.open_loop_phase(ctx, options.rate, options.rate_duration_s)
+    except phases.PreflightFailed as error:
+        cut_short, exit_code = str(error), EXIT_PREFLIGHT
+    except TargetDown as error:
+        cut_short, exit_code = str(error), EXIT_CUT_SHORT
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        cut_short, exit_code = "interrupted (Ctrl-C)", EXIT_INTERRUPTED
+    summary = _finish(ctx, folder, meta, cut_short)
+    return Outcome(folder.path, summary, exit_code)
+
+
+def _finish(
+    ctx: phases.RunContext, folder: RunFolder, meta: dict[str, Any], cut_short: str | None
+) -> dict[str, Any]:
+    """Write samples, summary and the completed meta; every file atomically."""
+    folder.write_samples(ctx.recorder.samples)
+    frame = ctx.recorder.samples.to_arrow().to_pandas()
+    extras = {
+        **ctx.extras,
+        "generator_health": ctx.health,
+        "generator_saturated": any(h["saturated"] for h in ctx.health),
+        "open_loop": _open_loop_rows(frame, ctx.extras.pop("open_loop_runs", [])),
+        "data": {
+            "prefix": ctx.data.prefix,
+            "accounts_created": len(ctx.data.stable) + len(ctx.data.disposable),
+        },
+    }
+    summary = summarize(
+        frame, ctx.steps, extras=extras, complete=cut_short is None, cut_short=cut_short
+    )
+    folder.write_json("summary.json", summary)
+    folder.write_json("meta.json", {**meta, "ended_at": now_iso(), "complete": cut_short is None})
+    return summary
+
+
+def _open_loop_rows(frame: pd.DataFrame, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for run in runs:
+        group = frame[(frame["phase"] == "open_loop") & (frame["step"] == run["step"])]
+        ok = group[group["error"] == ""]
+        response = ok["latency_ns"].to_numpy() / 1e6
+        service = (ok["latency_ns"] - ok["lag_ns"]).to_numpy() / 1e6
+        duration = len(group) and (group["start_ns"].max() - group["start_ns"].min()) / 1e9
+
+        def pct(values: np.ndarray, q: float) -> float | None:
+            return round(float(np.percentile(values, q)), 3) if len(values) else None
+
+        rows.append(
+            {
+                **run,
+                "achieved_rate": round(len(group) / duration, 2) if duration else None,
+                "response_p50_ms": pct(response, 50),
+                "response_p99_ms": pct(response, 99),
+                "service_p50_ms": pct(service, 50),
+                "service_p99_ms": pct(service, 99),
+                "errors": int((group["error"] != "").sum()),
+            }
+        )
+    return rows
+
+
+def _build_report(run_dir: Path, out: TextIO) -> None:
+    try:
+        from reports import build_report
+    except ImportError:
+        return
+    try:
+        paths = build_report(run_dir)
+    except Exception as error:  # the run's data is already safe on disk
+        print(f"report: could not be built ({type(error).__name__}: {error})", file=out)
+        return
+    print(f"report: {getattr(paths, 'html', paths)}", file=out)
