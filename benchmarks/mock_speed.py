@@ -86,9 +86,7 @@ def pin(cpu: int) -> Callable[[], None] | None:
 
 
 def start(cmd: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=pin(0)
-    )
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=pin(0))
     assert proc.stdout is not None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -148,8 +146,19 @@ def time_call(fn: Callable[[], Any], calls: int = 200, repeats: int = 5) -> floa
     return statistics.median(means)
 
 
-def store_timings() -> list[tuple[str, float, float]]:
-    """(case, store ms, store + JSON ms) for list/search at ACCOUNTS accounts."""
+def cold_call(store: AccountStore, fn: Callable[[], Any], repeats: int = 5) -> float:
+    """Median ms of one call right after the store forgot its remembered searches."""
+    times = []
+    for _ in range(repeats):
+        store.clear_search_cache()
+        start_t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start_t) * 1000)
+    return statistics.median(times)
+
+
+def store_timings() -> list[tuple[str, float, float, float]]:
+    """(case, cold ms, warm ms, warm + JSON ms) for list/search at ACCOUNTS accounts."""
     store = AccountStore()
     seed_store(store, ACCOUNTS, 42)
     store.search("warm", limit=1)  # build the search index once
@@ -176,20 +185,28 @@ def store_timings() -> list[tuple[str, float, float]]:
         ("list subscription_status=enterprise", page(offset=0, limit=50, plan="enterprise")),
         ("list search=john (counts all matches)", page(offset=0, limit=50, search="john")),
         ("list search=smith page=5", page(offset=200, limit=50, search="smith")),
-        ("list search=example (matches ~40%)", page(offset=0, limit=50, search="example")),
+        ("list search=example (matches ~60%)", page(offset=0, limit=50, search="example")),
+        (
+            "list search=john is_active=true",
+            page(offset=0, limit=50, search="john", is_active=True),
+        ),
         ("search query=john limit=50", search("john")),
         ("search query=Garcia limit=100", search("Garcia", 100)),
         ("search query=zzz (no match)", search("zzz")),
         ("search query=a (matches nearly all)", search("a")),
     ]
-    return [(name, time_call(fn), time_call(with_json(fn))) for name, fn in cases]
+    return [
+        (name, cold_call(store, fn), time_call(fn), time_call(with_json(fn))) for name, fn in cases
+    ]
 
 
 def machine() -> dict[str, str]:
     model = ""
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), "")
+        model = next(
+            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), ""
+        )
     except OSError:
         pass
     return {
@@ -234,12 +251,15 @@ def write_report(path: Path, rounds: list[dict[str, Any]], store: list, args: An
         "generator, set the rate.",
         "",
         f"Server time of list and search at {ACCOUNTS:,} accounts, in-process "
-        "(`time.perf_counter`, median of 5 x 200 calls; target < 2 ms):",
+        "(`time.perf_counter`; target < 2 ms). *Cold*: the first time a query is seen "
+        "(a full scan of the joined name/email text, median of 5); *warm*: repeated queries, "
+        "answered from the remembered match positions (median of 5 x 200 calls); "
+        "*+ JSON*: warm, plus building and serializing the page's summaries.",
         "",
-        "| case | store ms/call | store + JSON ms/call |",
-        "|---|---:|---:|",
+        "| case | cold ms | warm ms | warm + JSON ms |",
+        "|---|---:|---:|---:|",
     ]
-    lines += [f"| {name} | {a:.3f} | {b:.3f} |" for name, a, b in store]
+    lines += [f"| {name} | {c:.3f} | {a:.3f} | {b:.3f} |" for name, c, a, b in store]
     text = "\n".join(lines) + "\n"
     path.write_text(text)
     return text
@@ -272,8 +292,7 @@ def main() -> int:
             pass
         rng = random.Random(1)
         mock_paths = [
-            f"/api/v1/accounts/profile/{seed_user_id(rng.randrange(ACCOUNTS))}"
-            for _ in range(5000)
+            f"/api/v1/accounts/profile/{seed_user_id(rng.randrange(ACCOUNTS))}" for _ in range(5000)
         ]
         # only active accounts answer 200; keep the ones that do
         mock_paths = [p for p in mock_paths if _answers(mock_url, p)][:2000]

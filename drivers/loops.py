@@ -90,9 +90,9 @@ async def open_loop(
         if should_stop():
             raise TargetDown("the target stopped answering")
         intended = start_ns + i * interval_ns
-        wait = (intended - time.perf_counter_ns()) / 1e9
-        if wait > 0:
-            await asyncio.sleep(wait)
+        # timers may wake a little early (uvloop rounds to the millisecond): never send early
+        while (wait_ns := intended - time.perf_counter_ns()) > 0:
+            await asyncio.sleep(wait_ns / 1e9)
         result.scheduled += 1
         if len(in_flight) >= max_in_flight:
             result.dropped += 1

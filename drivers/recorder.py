@@ -12,8 +12,9 @@ from results import SampleBuffer
 #: open loop: the scheduled send time of the request running in this task
 INTENDED_NS: contextvars.ContextVar[int | None] = contextvars.ContextVar("intended", default=None)
 
-#: consecutive connection failures after which the target is taken for dead
-TARGET_DOWN_STREAK = 50
+#: consecutive calls that failed to connect (each after all its retries) that mean
+#: the target is gone
+TARGET_DOWN_STREAK = 5
 
 
 @dataclass(slots=True)

@@ -39,6 +39,9 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def key(self, position: int) -> str:
+        return self._keys[position]
+
     def append(self, key: str) -> None:
         self._keys.append(key)
         self._dirty.add((len(self._keys) - 1) // CHUNK)
@@ -83,18 +86,23 @@ class SearchIndex:
                 yield base + j
                 end = starts[j]
 
-    def oldest_first(self, query: str) -> Iterator[int]:
-        """Positions whose key contains ``query``, in creation order."""
+    def oldest_first(self, query: str) -> list[int]:
+        """All positions whose key contains ``query``, in creation order."""
         self._refresh()
+        found: list[int] = []
+        add = found.append
         for c in range(len(self._texts)):
             text, starts, base = self._texts[c], self._starts[c], c * CHUNK
-            n, start = len(starts), 0
+            n, start, lo = len(starts), 0, 0
+            find = text.find
             while True:
-                p = text.find(query, start)
+                p = find(query, start)
                 if p < 0:
                     break
-                j = bisect_right(starts, p) - 1
-                yield base + j
-                if j + 1 >= n:
+                j = bisect_right(starts, p, lo) - 1
+                add(base + j)
+                lo = j + 1
+                if lo >= n:
                     break
-                start = starts[j + 1]
+                start = starts[lo]
+        return found

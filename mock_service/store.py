@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
+from mock_service.query_cache import QueryCache
 from mock_service.search_index import SearchIndex, make_key
 
 PLANS: tuple[str, ...] = ("free", "basic", "premium", "enterprise", "pro", "active")
@@ -97,6 +98,7 @@ class AccountStore:
         self._created_ts: list[float] = []
         self._counts: Counter[tuple[str, bool]] = Counter()
         self._index = SearchIndex()
+        self._cache = QueryCache()
 
     def __len__(self) -> int:
         return len(self._accounts)
@@ -153,7 +155,9 @@ class AccountStore:
         self._by_email[email.lower()] = account
         self._created_ts.append(when.timestamp())
         self._counts[(plan, is_active)] += 1
-        self._index.append(make_key(name, email))
+        key = make_key(name, email)
+        self._index.append(key)
+        self._cache.appended(account.position, key)
         return account
 
     def update(
@@ -175,7 +179,10 @@ class AccountStore:
         if name is not None:
             account.name = name
         if name is not None or email is not None:
-            self._index.replace(account.position, make_key(account.name, account.email))
+            old_key = self._index.key(account.position)
+            new_key = make_key(account.name, account.email)
+            self._index.replace(account.position, new_key)
+            self._cache.replaced(account.position, old_key, new_key)
         if preferences:
             account.preferences = {**account.preferences, **preferences}
         self._touch(account)
@@ -222,7 +229,13 @@ class AccountStore:
 
         accounts = self._accounts
         if search:
-            matches = [i for i in self._matching(search, newest_first=False) if keep(accounts[i])]
+            positions = self._positions(search)
+            if is_active is None and plan is None:
+                total = len(positions)
+                stop = max(total - offset, 0)
+                chosen = [accounts[i] for i in reversed(positions[max(stop - limit, 0) : stop])]
+                return Page(chosen, total)
+            matches = [i for i in positions if keep(accounts[i])]
             total = len(matches)
             stop = max(total - offset, 0)
             chosen = [accounts[i] for i in reversed(matches[max(stop - limit, 0) : stop])]
@@ -249,20 +262,44 @@ class AccountStore:
         """Up to ``limit`` accounts whose name or email contains ``query``, newest first."""
         found: list[Account] = []
         accounts = self._accounts
-        for i in self._matching(query, newest_first=True):
+        q = query.lower()
+        cached = None if SearchIndex.needs_scan(q) else self._cache.get(q)
+        if cached is not None:
+            candidates: Iterable[int] = reversed(cached)
+        else:
+            candidates = self._matching(q, newest_first=True)
+        seen: list[int] = []
+        for i in candidates:
+            seen.append(i)
             a = accounts[i]
             if include_inactive or a.is_active:
                 found.append(a)
                 if len(found) >= limit:
-                    break
+                    return found
+        if cached is None and not SearchIndex.needs_scan(q):
+            self._cache.put(q, reversed(seen))  # the walk saw every match: remember them
         return found
+
+    def _positions(self, query: str) -> Sequence[int]:
+        """Ascending positions matching ``query``, from the cache when possible."""
+        q = query.lower()
+        if SearchIndex.needs_scan(q):
+            return list(self._matching(q, newest_first=False))
+        cached = self._cache.get(q)
+        if cached is None:
+            cached = self._cache.put(q, self._index.oldest_first(q))
+        return cached
+
+    def clear_search_cache(self) -> None:
+        """Forget remembered searches (benchmarks use it to time a cold query)."""
+        self._cache.clear()
 
     def _matching(self, query: str, *, newest_first: bool) -> Iterator[int]:
         """Positions of accounts whose name or email contains ``query`` (case-insensitive)."""
         q = query.lower()
         if not SearchIndex.needs_scan(q):
             index = self._index
-            return index.newest_first(q) if newest_first else index.oldest_first(q)
+            return index.newest_first(q) if newest_first else iter(index.oldest_first(q))
         n = len(self._accounts)
         order = range(n - 1, -1, -1) if newest_first else range(n)
         accounts = self._accounts

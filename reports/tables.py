@@ -42,9 +42,11 @@ def _stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     failed = frame["error"].cat.codes.to_numpy() != _ok_code(frame["error"])
     grouped = frame.groupby(keys, observed=True, sort=False)
     out = pd.DataFrame({"requests": grouped.size()})
-    out["errors"] = pd.Series(failed, index=frame.index).groupby(
-        [frame[k] for k in keys], observed=True, sort=False
-    ).sum()
+    out["errors"] = (
+        pd.Series(failed, index=frame.index)
+        .groupby([frame[k] for k in keys], observed=True, sort=False)
+        .sum()
+    )
     ok = frame.loc[~failed]
     lat = ok.groupby(keys, observed=True, sort=False)["latency_ns"]
     out["avg_ms"] = lat.mean() / MS
@@ -86,7 +88,9 @@ def window_masks(samples: pd.DataFrame, steps: pd.DataFrame) -> list[np.ndarray]
     for row in steps.itertuples(index=False):
         key = (row.phase, row.step)
         if key not in cache:
-            cache[key] = ((samples["phase"] == row.phase) & (samples["step"] == row.step)).to_numpy()
+            cache[key] = (
+                (samples["phase"] == row.phase) & (samples["step"] == row.step)
+            ).to_numpy()
         mask = cache[key] & (start >= row.start_ns) & (start < row.end_ns)
         if row.pool:
             mask &= (samples["pool"] == row.pool).to_numpy()
@@ -103,7 +107,9 @@ def window_table(
     latency = samples["latency_ns"].to_numpy()
     connect = samples["connect_ns"].to_numpy()
     failed = is_error(samples)
-    for row, mask in zip(chosen.itertuples(index=False), window_masks(samples, chosen), strict=True):
+    for row, mask in zip(
+        chosen.itertuples(index=False), window_masks(samples, chosen), strict=True
+    ):
         duration = (row.end_ns - row.start_ns) / 1e9
         n = int(mask.sum())
         ok = latency[mask & ~failed]
@@ -294,7 +300,9 @@ def open_loop_table(samples: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
     rows = []
     latency = samples["latency_ns"].to_numpy()
     lag = samples["lag_ns"].to_numpy()
-    for row, mask in zip(chosen.itertuples(index=False), window_masks(samples, chosen), strict=True):
+    for row, mask in zip(
+        chosen.itertuples(index=False), window_masks(samples, chosen), strict=True
+    ):
         duration = (row.end_ns - row.start_ns) / 1e9
         resp, serv = latency[mask] / MS, (latency[mask] - lag[mask]) / MS
         n = len(resp)
@@ -328,8 +336,10 @@ def timeline(samples: pd.DataFrame, bin_s: float = 1.0) -> pd.DataFrame:
     ok_bins = pd.Series(samples["latency_ns"].to_numpy()[~failed]).groupby(bins[~failed])
     p95 = ok_bins.quantile(0.95) / MS
     users = pd.Series(samples["concurrency"].to_numpy()).groupby(bins).max()
-    phase_codes = pd.Series(samples["phase"].cat.codes.to_numpy()).groupby(bins).agg(
-        lambda s: s.value_counts().index[0]
+    phase_codes = (
+        pd.Series(samples["phase"].cat.codes.to_numpy())
+        .groupby(bins)
+        .agg(lambda s: s.value_counts().index[0])
     )
     index = np.flatnonzero(present)
     out = pd.DataFrame(
@@ -387,7 +397,10 @@ def metadata_table(meta: dict[str, Any], samples: pd.DataFrame) -> pd.DataFrame:
         ("pool", pool.get("label") or _kv(pool)),
         ("pool settings", _kv({k: v for k, v in pool.items() if k != "label"})),
         ("retry", _kv(retry)),
-        ("harness", f"{meta.get('harness_version', '?')} @ {str(meta.get('git_commit', '?'))[:12]}"),
+        (
+            "harness",
+            f"{meta.get('harness_version', '?')} @ {str(meta.get('git_commit', '?'))[:12]}",
+        ),
         ("python", meta.get("python")),
         ("packages", _kv(packages)),
         (

@@ -119,3 +119,44 @@ def test_seed_shape() -> None:
     assert created == sorted(created)
     assert len({a.name for a in store.all_accounts()}) > 1000
     assert len(store.search("john", limit=100, include_inactive=True)) == 100
+
+
+QUERIES = ["john", "smith", "zed", "a", "example", "ne", "qq"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["create", "rename", "email", "status"]),
+            st.integers(0, 10_000),
+            st.sampled_from(["Zed Qq", "John Nobody", "Ann Example", "Smithers"]),
+        ),
+        max_size=25,
+    )
+)
+def test_cached_searches_stay_exact_through_changes(ops) -> None:
+    store = seeded(150, 5)
+    for q in QUERIES:  # warm the cache, both through list and search
+        store.list_page(offset=0, limit=5, search=q)
+        store.search(q, limit=1000, include_inactive=True)
+    for n, (op, pick, text) in enumerate(ops):
+        accounts = list(store.all_accounts())
+        target = accounts[pick % len(accounts)]
+        if op == "create":
+            store.create(f"new{n}", f"{text.split()[0].lower()}{n}@new.test", text)
+        elif op == "rename":
+            store.update(target, name=text)
+        elif op == "email":
+            store.update(target, email=f"{text.split()[0].lower()}.{n}@mail.test")
+        else:
+            store.set_active(target, not target.is_active)
+    for q in QUERIES:
+        expected = brute_matches(store, None, None, q)
+        page = store.list_page(offset=0, limit=100, search=q)
+        assert page.total_count == len(expected)
+        assert page.accounts == expected[:100]
+        active = [a for a in expected if a.is_active]
+        assert store.search(q, limit=100) == active[:100]
+        page = store.list_page(offset=3, limit=7, search=q, is_active=True)
+        assert (page.total_count, page.accounts) == (len(active), active[3:10])

@@ -1,0 +1,116 @@
+"""Generator health under gevent: process CPU% and greenlet scheduling lag.
+
+A load generator that is itself saturated measures its own queueing, not
+the service. The asyncio drivers watch their event loop's lag; under Locust
+the loop is gevent's hub, so a greenlet asks to sleep ``TICK`` seconds and
+records how late it woke up: that lateness is what every user greenlet
+suffers too. The harness flags a step when CPU is above 90% or lag p99
+above 5 ms (the same thresholds as the asyncio drivers).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from array import array
+
+import gevent
+import numpy as np
+
+TICK = 0.01
+CPU_EVERY = 0.5
+CPU_LIMIT = 90.0
+LAG_P99_LIMIT_MS = 5.0
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+class HealthSampler:
+    """Lag samples every ``TICK`` s and CPU% every ``CPU_EVERY`` s, wall-clock stamped."""
+
+    def __init__(self) -> None:
+        self._lag_at = array("q")
+        self._lag_ns = array("q")
+        self._cpu_at = array("q")
+        self._cpu_pct = array("d")
+        self._greenlet: gevent.Greenlet | None = None
+
+    def start(self) -> None:
+        if self._greenlet is None:
+            self._greenlet = gevent.spawn(self._run)
+
+    def stop(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill(block=False)
+            self._greenlet = None
+
+    def _run(self) -> None:
+        tick_ns = int(TICK * 1e9)
+        cpu_mark, wall_mark = _cpu_seconds(), time.perf_counter()
+        while True:
+            before = time.perf_counter_ns()
+            gevent.sleep(TICK)
+            after = time.perf_counter_ns()
+            now = time.time_ns()
+            self._lag_at.append(now)
+            self._lag_ns.append(max(0, after - before - tick_ns))
+            wall = time.perf_counter()
+            if wall - wall_mark >= CPU_EVERY:
+                cpu = _cpu_seconds()
+                self._cpu_at.append(now)
+                self._cpu_pct.append(100.0 * (cpu - cpu_mark) / (wall - wall_mark))
+                cpu_mark, wall_mark = cpu, wall
+
+    def drain(self) -> dict[str, bytes]:
+        """The samples gathered since the last drain, as raw arrays (for a Locust message)."""
+        out = {
+            "lag_at": self._lag_at.tobytes(),
+            "lag_ns": self._lag_ns.tobytes(),
+            "cpu_at": self._cpu_at.tobytes(),
+            "cpu_pct": self._cpu_pct.tobytes(),
+        }
+        for column in (self._lag_at, self._lag_ns, self._cpu_at, self._cpu_pct):
+            del column[:]
+        return out
+
+
+class HealthSeries:
+    """One process's health samples, accumulated from drained chunks."""
+
+    def __init__(self) -> None:
+        self.lag_at: list[np.ndarray] = []
+        self.lag_ns: list[np.ndarray] = []
+        self.cpu_at: list[np.ndarray] = []
+        self.cpu_pct: list[np.ndarray] = []
+
+    def add(self, chunk: dict[str, bytes]) -> None:
+        self.lag_at.append(np.frombuffer(chunk["lag_at"], dtype=np.int64))
+        self.lag_ns.append(np.frombuffer(chunk["lag_ns"], dtype=np.int64))
+        self.cpu_at.append(np.frombuffer(chunk["cpu_at"], dtype=np.int64))
+        self.cpu_pct.append(np.frombuffer(chunk["cpu_pct"], dtype=np.float64))
+
+    def window(self, start_wall_ns: int, end_wall_ns: int) -> dict[str, float | bool | None]:
+        """CPU% (mean) and lag p99 between two wall-clock instants, and the verdict."""
+        lag_at, lag = _cat(self.lag_at), _cat(self.lag_ns)
+        cpu_at, cpu = _cat(self.cpu_at), _cat(self.cpu_pct, np.float64)
+        lag = lag[(lag_at >= start_wall_ns) & (lag_at < end_wall_ns)]
+        cpu = cpu[(cpu_at >= start_wall_ns) & (cpu_at < end_wall_ns)]
+        cpu_percent = float(cpu.mean()) if cpu.size else None
+        lag_p99 = float(np.percentile(lag, 99)) / 1e6 if lag.size else None
+        return {
+            "cpu_percent": None if cpu_percent is None else round(cpu_percent, 1),
+            "loop_lag_p99_ms": None if lag_p99 is None else round(lag_p99, 3),
+            "saturated": flags(cpu_percent, lag_p99),
+        }
+
+
+def flags(cpu_percent: float | None, lag_p99_ms: float | None) -> bool:
+    """The harness's verdict: would this generator distort what it measures?"""
+    return (cpu_percent or 0.0) > CPU_LIMIT or (lag_p99_ms or 0.0) > LAG_P99_LIMIT_MS
+
+
+def _cat(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

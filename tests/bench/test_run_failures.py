@@ -1,0 +1,204 @@
+"""Bad input, a target that does not speak the contract, Ctrl-C, and a target that dies."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+import bench as bench_cli
+from mock_service.launcher import launch
+from results import load_samples
+from tests._live_server import free_port
+from tests.bench.conftest import ROOT, bench, run_dir_from
+
+LONG = """
+name = "long"
+[latency]
+requests = 3000
+warmup = 1
+[throughput]
+concurrency = [10]
+duration_s = 30.0
+warmup_s = 0.0
+[data]
+accounts = 8
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--pool", "max_conns=3"], "accepted keys: max_keepalive"),
+        (["run", "--pool", "transport=curl"], "transport must be one of aiohttp, httpx"),
+        (["run", "--phases", "latency,warp"], "accepted: latency, throughput, pooling, batch"),
+        (
+            ["run", "--loop", "tokio"],
+            "--loop: invalid choice: 'tokio' (choose from 'uvloop', 'asyncio')",
+        ),
+        (["run", "--rate", "-5"], "argument --rate: '-5': must be greater than 0"),
+        (["run", "--scenario", "/nowhere/x.toml"], "no scenario '/nowhere/x.toml'"),
+        (["launch"], "invalid choice: 'launch'"),
+    ],
+)
+def test_bad_flags_get_one_line_naming_the_problem(argv, expected, capsys) -> None:
+    try:
+        code = bench_cli.main(argv)
+    except SystemExit as exited:  # argparse's own errors exit; ours return
+        code = exited.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_invalid_scenario_file_names_the_key_and_accepted_ones(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[latency]\nrequets = 10\n")
+    assert bench_cli.main(["run", "--scenario", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key latency.requets; accepted: requests, warmup" in err
+
+
+def test_unreachable_target_is_one_clear_line(capsys) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert bench_cli.main(["run", "--target", url, "--quick"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"bench.py run: --target {url} does not answer")
+
+
+def test_target_that_does_not_speak_the_contract_stops_before_any_load(
+    live_server, tmp_path
+) -> None:
+    app = FastAPI()
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "healthy"}
+
+    url = live_server(app).url
+    result = bench("run", "--quick", "--target", url, "--runs-dir", str(tmp_path), "--no-report")
+    assert result.returncode == 3, result.stdout + result.stderr
+    out = result.stdout
+    assert "the target does not speak the contract" in out
+    assert "ensure_account: AccountNotFoundError" in out
+    assert "search_accounts: AccountNotFoundError" in out
+    run_dir = run_dir_from(out)
+    assert len(load_samples(run_dir)) == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["complete"] is False and "contract" in summary["cut_short"]
+
+
+def _start(args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "bench.py", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_samples(proc: subprocess.Popen[str], seconds: float) -> None:
+    time.sleep(seconds)
+    assert proc.poll() is None, proc.communicate()
+
+
+def test_ctrl_c_keeps_what_was_measured(tmp_path) -> None:
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(LONG)
+    proc = _start(
+        [
+            "run",
+            "--scenario",
+            str(scenario),
+            "--profile",
+            "fast",
+            "--runs-dir",
+            str(tmp_path),
+            "--no-report",
+            "--no-pin",
+        ]
+    )
+    _wait_for_samples(proc, 6)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    run_dir = run_dir_from(out)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["complete"] is False and summary["cut_short"] == "interrupted (Ctrl-C)"
+    samples = load_samples(run_dir)
+    assert 0 < len(samples) < 3000 * 7
+    assert summary["requests"] == len(samples)
+    assert json.loads((run_dir / "meta.json").read_text())["complete"] is False
+    assert "run cut short: interrupted" in out
+
+
+def test_target_dying_mid_run_is_reported_and_kept(tmp_path) -> None:
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(LONG)
+    with launch("fast", accounts=10) as url:
+        proc = _start(
+            [
+                "run",
+                "--scenario",
+                str(scenario),
+                "--target",
+                url,
+                "--runs-dir",
+                str(tmp_path),
+                "--no-report",
+                "--phases",
+                "throughput",
+            ]
+        )
+        _wait_for_samples(proc, 6)
+    # the mock is gone now; the run must notice, stop and keep what it measured
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 1, out + err
+    run_dir = Path(run_dir_from(out))
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["complete"] is False and "stopped answering" in summary["cut_short"]
+    samples = load_samples(run_dir)
+    assert (samples["error"] == "").sum() > 100
+    assert (samples["error"] == "AccountTransportError").sum() >= 5
+
+
+def test_open_loop_measures_from_the_intended_send_time(tmp_path) -> None:
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text("[latency]\nrequests = 5\nwarmup = 1\n[data]\naccounts = 8\n")
+    result = bench(
+        "run",
+        "--scenario",
+        str(tiny),
+        "--phases",
+        "latency",
+        "--rate",
+        "100",
+        "--rate-duration",
+        "2",
+        "--profile",
+        "fast",
+        "--runs-dir",
+        str(tmp_path),
+        "--no-report",
+        "--no-pin",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_dir = run_dir_from(result.stdout)
+    [row] = json.loads((run_dir / "summary.json").read_text())["open_loop"]
+    assert (row["scheduled"], row["sent"], row["dropped"]) == (200, 200, 0)
+    assert row["achieved_rate"] == pytest.approx(100, rel=0.05)
+    assert row["response_p99_ms"] >= row["service_p99_ms"]
+    samples = load_samples(run_dir)
+    open_loop = samples[samples["phase"] == "open_loop"].sort_values("start_ns")
+    gaps = open_loop["start_ns"].diff().dropna()
+    assert gaps.median() == pytest.approx(10_000_000, rel=0.01)  # intended times: every 10 ms
+    assert (open_loop["lag_ns"] >= 0).all()
+    assert (open_loop["latency_ns"] >= open_loop["lag_ns"]).all()
