@@ -1,6 +1,7 @@
 """The harness's command line: ``python bench.py COMMAND --help`` for each command.
 
 ``run``     the standard benchmark (the seed's tables) against the embedded mock or --target
+``sweep``   the weighted mix over a grid of pool settings × concurrency, in one run
 ``demo``    walk the reference client through every operation once
 """
 
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
-from drivers.scenario import ScenarioError, load_scenario
+from drivers.scenario import Scenario, ScenarioError, load_scenario
 from drivers.standard_run import ALL_PHASES, RunOptions, execute
+from drivers.sweep import SweepSpec, parse_grid
 from drivers.target import TargetUnreachable
 from mock_service.launcher import MockStartError, launch
 
@@ -90,6 +92,57 @@ def _add_target_flags(cmd: argparse.ArgumentParser) -> None:
     )
 
 
+def _levels(text: str) -> tuple[int, ...]:
+    levels = tuple(int(v) for v in text.split(",") if v.strip())
+    if not levels or min(levels) < 1:
+        raise ValueError(f"{text!r}: expected whole numbers >= 1, e.g. 10,50,100")
+    return levels
+
+
+def _add_run_flags(cmd: argparse.ArgumentParser) -> None:
+    """Flags shared by the commands that put load on a target and leave a run folder."""
+    cmd.add_argument(
+        "--scenario",
+        metavar="FILE|NAME",
+        help="scenario TOML (weights, counts, durations); built-ins: default, quick",
+    )
+    cmd.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=10.0,
+        metavar="S",
+        help="per-attempt timeout in seconds (default: 10)",
+    )
+    cmd.add_argument(
+        "--retries",
+        type=_checked(_non_negative_int, "a whole number >= 0"),
+        default=3,
+        metavar="N",
+        help="retries after the first attempt (default: 3: waits 0.2, 0.4, 0.8 s)",
+    )
+    cmd.add_argument("--label", default=None, help="name in the run folder")
+    cmd.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR")
+    cmd.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the driver's event loop (default: uvloop)",
+    )
+    cmd.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin the embedded mock and the driver to separate cores",
+    )
+    cmd.add_argument("--no-report", action="store_true", help="skip the report at the end")
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"{text!r}: must be 0 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="bench.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(
@@ -98,11 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="the standard benchmark: the seed's tables")
     _add_target_flags(run)
-    run.add_argument(
-        "--scenario",
-        metavar="FILE|NAME",
-        help="scenario TOML (weights, counts, durations); built-ins: default, quick",
-    )
+    _add_run_flags(run)
     run.add_argument("--quick", action="store_true", help="the quick scenario: under 30 s")
     run.add_argument(
         "--phases",
@@ -123,45 +172,45 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds of open-loop load (default: 10)",
     )
-    run.add_argument(
-        "--timeout",
+
+    sweep = commands.add_parser("sweep", help="pool settings × concurrency, in one run")
+    _add_target_flags(sweep)
+    _add_run_flags(sweep)
+    sweep.add_argument(
+        "--pool-grid",
+        required=True,
+        metavar="GRID",
+        help="axes separated by ';', values by ',': "
+        "'max_connections=10,50,100;transport=aiohttp,httpx' (applied to --pool)",
+    )
+    sweep.add_argument(
+        "--concurrency",
+        type=_checked(_levels, "a comma list of whole numbers"),
+        default=(10, 50, 100),
+        help="levels each setting runs at (default: 10,50,100)",
+    )
+    sweep.add_argument(
+        "--duration",
         type=_positive(float),
-        default=10.0,
+        default=5.0,
         metavar="S",
-        help="per-attempt timeout in seconds (default: 10)",
+        help="measured seconds per cell (default: 5)",
     )
-    run.add_argument(
-        "--retries",
-        type=_checked(int, "a whole number"),
-        default=3,
-        metavar="N",
-        help="retries after the first attempt (default: 3: waits 0.2, 0.4, 0.8 s)",
+    sweep.add_argument(
+        "--warmup",
+        type=_checked(float, "seconds"),
+        default=1.0,
+        metavar="S",
+        help="unmeasured seconds before each cell (default: 1)",
     )
-    run.add_argument("--label", default=None, help="name in the run folder (default: the scenario)")
-    run.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR")
-    run.add_argument(
-        "--loop",
-        choices=("uvloop", "asyncio"),
-        default="uvloop",
-        help="the driver's event loop (default: uvloop)",
-    )
-    run.add_argument(
-        "--no-pin",
-        action="store_true",
-        help="do not pin the embedded mock and the driver to separate cores",
-    )
-    run.add_argument("--no-report", action="store_true", help="skip the report at the end")
 
     demo_cmd = commands.add_parser("demo", help="walk the client through every operation once")
     _add_target_flags(demo_cmd)
     return parser
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, quick=args.quick)
-    if args.retries < 0:
-        raise ValueError("--retries: must be 0 or more")
-    options = RunOptions(
+def _options(args: argparse.Namespace, scenario: Scenario, **changes: Any) -> RunOptions:
+    return RunOptions(
         target=args.target,
         profile=args.profile,
         mock_accounts=args.accounts,
@@ -169,17 +218,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         retry=RetryPolicy(max_retries=args.retries),
         timeout=args.timeout,
         scenario=scenario,
-        phases=args.phases,
-        rate=args.rate,
-        rate_duration_s=args.rate_duration,
         label=args.label or scenario.name,
         runs_root=args.runs_dir,
         token=args.token,
         pin=not args.no_pin,
         loop=args.loop,
         report=not args.no_report,
+        **changes,
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, quick=args.quick)
+    options = _options(
+        args, scenario, phases=args.phases, rate=args.rate, rate_duration_s=args.rate_duration
     )
     return execute(options).exit_code
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    spec = SweepSpec(
+        pools=parse_grid(args.pool_grid, args.pool),
+        concurrency=args.concurrency,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+    )
+    if args.label is None:
+        args.label = "sweep"
+    return execute(_options(args, scenario, sweep=spec)).exit_code
 
 
 async def demo(url: str, pool: PoolSettings, token: str | None = None) -> None:
@@ -236,7 +303,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo}
+COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "demo": cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -97,6 +97,10 @@ class PoolSettings:
                 accepted = ", ".join(["max_keepalive", *kinds])
                 raise ValueError(f"unknown pool setting {item!r}; accepted keys: {accepted}")
             values[key] = _coerce(kinds[key], raw.strip(), key)
+        if "max_keepalive_connections" not in values and "max_connections" in values:
+            # a pool smaller than the default keep-alive count keeps all it has
+            keepalive = min(cls().max_keepalive_connections, values["max_connections"])
+            values["max_keepalive_connections"] = keepalive
         return cls(**values)
 
     def label(self) -> str:

@@ -24,6 +24,7 @@ from drivers.progress import Progress
 from drivers.recorder import Recorder
 from drivers.run_data import RunData, run_prefix
 from drivers.scenario import Scenario
+from drivers.sweep import SweepSpec, sweep_phase
 from drivers.target import target
 from drivers.terminal import print_summary
 from results import RunFolder, new_run_dir
@@ -53,6 +54,11 @@ class RunOptions:
     pin: bool = True
     loop: str = "uvloop"
     report: bool = True
+    sweep: SweepSpec | None = None
+
+    @property
+    def kind(self) -> str:
+        return "sweep" if self.sweep is not None else "run"
 
 
 @dataclass
@@ -73,7 +79,7 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
         token=options.token,
     ) as url:
         meta = base_meta(
-            "run",
+            options.kind,
             label=options.label,
             target=url,
             embedded_mock=options.target is None,
@@ -88,6 +94,7 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
             phases=list(options.phases),
             open_loop_rate=options.rate,
             event_loop=options.loop,
+            sweep=_sweep_meta(options.sweep),
         )
         folder.write_json("meta.json", meta)
         print(f"run folder: {run_dir}\ntarget: {url}", file=out, flush=True)
@@ -130,7 +137,9 @@ async def _run(url: str, options: RunOptions, folder: RunFolder, meta: dict[str,
         async with ctx.client:
             await phases.preflight(ctx)
             await phases.prepare_data(ctx)
-            for name in options.phases:
+            if options.sweep is not None:
+                await sweep_phase(ctx, options.sweep)
+            for name in options.phases if options.sweep is None else ():
                 await getattr(phases, f"{name}_phase")(ctx)
             if options.rate:
                 await phases.open_loop_phase(ctx, options.rate, options.rate_duration_s)
@@ -163,9 +172,39 @@ def _finish(
     summary = summarize(
         frame, ctx.steps, extras=extras, complete=cut_short is None, cut_short=cut_short
     )
+    if any(step["phase"] == "sweep" for step in ctx.steps):
+        summary["sweep"] = _sweep_rows(frame, summary["windows"])
     folder.write_json("summary.json", summary)
     folder.write_json("meta.json", {**meta, "ended_at": now_iso(), "complete": cut_short is None})
     return summary
+
+
+def _sweep_meta(spec: SweepSpec | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    return {
+        "pools": [{**dataclasses.asdict(p), "label": p.label()} for p in spec.pools],
+        "concurrency": list(spec.concurrency),
+        "duration_s": spec.duration_s,
+        "warmup_s": spec.warmup_s,
+    }
+
+
+def _sweep_rows(frame: pd.DataFrame, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per pool setting and concurrency: the window's figures plus the connection-wait share."""
+    rows = []
+    for window in windows:
+        if window["phase"] != "sweep":
+            continue
+        group = frame[
+            (frame["phase"] == "sweep")
+            & (frame["pool"] == window["pool"])
+            & (frame["step"] == window["step"])
+        ]
+        total = int(group["latency_ns"].sum())
+        share = int(group["connect_ns"].sum()) / total if total else 0.0
+        rows.append({**window, "connect_share": round(share, 4)})
+    return rows
 
 
 def _open_loop_rows(frame: pd.DataFrame, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:

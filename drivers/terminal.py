@@ -29,6 +29,33 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
                 notes += f", errors {row['error_rate']:.1%}"
             rate = f"{row['requests_per_s']:.0f} req/s"
             print(f"{row['pattern']:<25}| {rate:<11}| {notes}", file=out)
+    if summary.get("sweep"):
+        print("\nPool sweep", file=out)
+        print(
+            f"{'Pool setting':<30}| {'Conc':>5} | {'req/s':>8} | {'P95':>8} | {'P99':>8} | "
+            "Conn. wait",
+            file=out,
+        )
+        print(
+            "-" * 30
+            + "|"
+            + "-" * 7
+            + "|"
+            + "-" * 10
+            + "|"
+            + "-" * 10
+            + "|"
+            + "-" * 10
+            + "|"
+            + "-" * 11,
+            file=out,
+        )
+        for row in summary["sweep"]:
+            print(
+                f"{row['pool']:<30}| {row['concurrency']:>5} | {row['requests_per_s']:>8.0f} | "
+                f"{row['p95_ms']:>6.1f}ms | {row['p99_ms']:>6.1f}ms | {row['connect_share']:>9.1%}",
+                file=out,
+            )
     if summary.get("pooling"):
         first = summary["pooling"][0]
         print(

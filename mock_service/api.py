@@ -14,7 +14,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from mock_service import __version__
+from mock_service import __version__, messages
 from mock_service.schemas import (
     AccountList,
     AccountProfile,
@@ -47,7 +47,7 @@ def _raw(body: bytes) -> Response:
 
 
 def _not_found(user_id: str) -> Response:
-    return _json({"detail": f"Account not found: {user_id}"}, 404)
+    return Response(messages.account_not_found(user_id), status_code=404, media_type=JSON)
 
 
 def _email_taken(email: str) -> Response:
@@ -185,7 +185,7 @@ def accounts_router(state: MockState) -> APIRouter:
     async def get_account_by_email(email: str) -> Response:
         account = state.store.get_active_by_email(email)
         if account is None:
-            return _json({"detail": f"Account not found with email: {email}"}, 404)
+            return Response(messages.email_not_found(email), status_code=404, media_type=JSON)
         return _raw(account.profile_json())
 
     @router.put("/status/{user_id}", response_model=Message, responses=NOT_FOUND)

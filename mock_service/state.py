@@ -23,6 +23,7 @@ class MockState:
     seed: int = 42
     require_token: str | None = None
     body_limit: int = BODY_LIMIT
+    fast_lane: bool = True  # answer hot reads in the middleware (see fast_lane.py)
     store: AccountStore = field(default_factory=AccountStore)
     stats: Stats = field(default_factory=Stats)
     connections: ConnectionTracker = field(default_factory=ConnectionTracker)

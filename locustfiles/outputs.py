@@ -1,0 +1,141 @@
+"""What the master leaves in the run folder: ``samples.parquet`` and ``summary.json``.
+
+``summary.json`` has the shared keys (docs/run-format.md) and a ``locust``
+section that shows, per operation, the harness's unrounded figures (merged
+histograms and raw rows) beside Locust's own (rounded) statistics, and per
+worker the counts that prove the merge was complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from locustfiles.aggregate import TableSamples
+from locustfiles.health import flags
+from locustfiles.summary import StepWindow, build_summary
+from results.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from locustfiles.plugin import Measurement
+
+
+def _ms(ns: float) -> float:
+    return round(ns / 1e6, 3)
+
+
+def write_outputs(m: Measurement, run_dir: Path) -> dict[str, Any]:
+    folder = RunFolder(Path(run_dir))
+    folder.path.mkdir(parents=True, exist_ok=True)
+    pool_label = m.settings.pool.label()
+    table = m.aggregate.table(m.origin_wall_ns, m.timeline, pool_label)
+    folder.write_samples(TableSamples(table))
+    windows = [
+        StepWindow(label, start - m.origin_wall_ns, end - m.origin_wall_ns, users)
+        for label, start, end, users in m.timeline.windows()
+    ]
+    health = _health(m, windows)
+    planned = m.planned_seconds()
+    elapsed = m.elapsed_seconds()
+    complete = planned is None or elapsed >= planned - 1.5
+    cut_short = None if complete else f"stopped after {elapsed:.1f} s of a planned {planned:.0f} s"
+    summary = build_summary(
+        table.to_pandas(),
+        windows,
+        pool=pool_label,
+        health=health,
+        complete=complete,
+        cut_short=cut_short,
+    )
+    summary["locust"] = _locust_section(m, elapsed, planned)
+    folder.write_json("summary.json", summary)
+    return summary
+
+
+def _health(m: Measurement, windows: list[StepWindow]) -> list[dict[str, Any]]:
+    """Per step, the worst worker's CPU% and greenlet lag p99, and the harness's verdict."""
+    rows = []
+    for w in windows:
+        start, end = w.start_ns + m.origin_wall_ns, w.end_ns + m.origin_wall_ns
+        per_worker = []
+        for index, state in sorted(m.aggregate.workers.items()):
+            figures = state.health.window(start, end)
+            per_worker.append({"worker": index, **figures})
+        if not per_worker:
+            continue
+        cpu = max((p["cpu_percent"] or 0.0) for p in per_worker)
+        lag = max((p["loop_lag_p99_ms"] or 0.0) for p in per_worker)
+        rows.append(
+            {
+                "phase": "locust",
+                "step": w.step,
+                "cpu_percent": cpu,
+                "loop_lag_p99_ms": lag,
+                "saturated": flags(cpu, lag),
+                "workers": per_worker,
+            }
+        )
+    return rows
+
+
+def _locust_section(m: Measurement, elapsed: float, planned: float | None) -> dict[str, Any]:
+    merged = m.aggregate.merged()
+    stats = m.environment.runner.stats if m.environment and m.environment.runner else None
+    operations = []
+    for op, hist in sorted(merged.items()):
+        p50, p95, p99 = hist.percentiles((50, 95, 99))
+        row: dict[str, Any] = {
+            "operation": op,
+            "harness": {
+                "count": hist.count,
+                "avg_ms": _ms(hist.mean),
+                "p50_ms": _ms(p50),
+                "p95_ms": _ms(p95),
+                "p99_ms": _ms(p99),
+                "max_ms": _ms(hist.max),
+            },
+        }
+        entry = _locust_entry(stats, op)
+        if entry is not None:
+            row["locust"] = {
+                "count": entry.num_requests,
+                "failures": entry.num_failures,
+                "avg_ms": round(entry.avg_response_time, 3),
+                "p50_ms": entry.get_response_time_percentile(0.5),
+                "p95_ms": entry.get_response_time_percentile(0.95),
+                "p99_ms": entry.get_response_time_percentile(0.99),
+                "max_ms": entry.max_response_time,
+                "requests_per_s": round(entry.total_rps, 1),
+            }
+        operations.append(row)
+    total = stats.total if stats is not None else None
+    return {
+        "merged_requests": sum(h.count for h in merged.values()),
+        "locust_requests": total.num_requests if total is not None else None,
+        "locust_failures": total.num_failures if total is not None else None,
+        "elapsed_s": round(elapsed, 3),
+        "planned_s": planned,
+        "workers": [
+            {
+                "worker": index,
+                "requests": state.requests,
+                "rows_reported": state.rows_reported,
+                "rows_received": state.rows_received,
+            }
+            for index, state in sorted(m.aggregate.workers.items())
+        ],
+        "operations": operations,
+        "errors": [
+            {"operation": op, "error": err, "count": n}
+            for (op, err), n in sorted(m.aggregate.merged_errors().items())
+        ],
+    }
+
+
+def _locust_entry(stats: Any, name: str) -> Any:
+    if stats is None:
+        return None
+    for (entry_name, _method), entry in stats.entries.items():
+        if entry_name == name:
+            return entry
+    return None

@@ -1,0 +1,198 @@
+"""All numbers of one run report, computed from a loaded run (no rendering here).
+
+``analyse`` is what tests check against numpy on the raw samples; the
+builder only turns an Analysis into tables, figures and text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reports import seed_reference as seed
+from reports import sweep, tables
+from reports.load import Run
+from reports.usl import UslFit, fit_usl
+
+ERROR_WARN_SHARE = 0.01
+
+#: run kind -> (phase of the per-operation latency table, phase of the concurrency windows)
+PHASES = {"run": ("latency", "throughput"), "sweep": ("sweep", "sweep"), "locust": ("locust", "locust")}
+
+
+@dataclass(frozen=True)
+class Warning_:
+    kind: str  # saturated, cut_short, errors
+    text: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    run: Run
+    latency_phase: str
+    latency: pd.DataFrame
+    windows: pd.DataFrame
+    throughput: pd.DataFrame
+    pooling: pd.DataFrame
+    pooling_speedup: float
+    batch: pd.DataFrame
+    errors: pd.DataFrame
+    phases: pd.DataFrame
+    open_loop: pd.DataFrame
+    timeline: pd.DataFrame
+    spectrum: pd.DataFrame
+    metadata: pd.DataFrame
+    health: pd.DataFrame
+    usl: UslFit | None
+    usl_by_pool: dict[str, UslFit | None]
+    sweep_levels: pd.DataFrame
+    recommendation: sweep.Recommendation | None
+    seed_latency: pd.DataFrame
+    seed_other: pd.DataFrame
+    warnings: tuple[Warning_, ...]
+    error_share: float
+
+
+def is_seed_mock(meta: dict) -> bool:
+    return bool(meta.get("embedded_mock")) and meta.get("mock_profile") == "seed"
+
+
+def seed_latency(latency: pd.DataFrame) -> pd.DataFrame:
+    """Long form: operation, metric, seed value, measured value, measured/seed."""
+    rows = []
+    for row in latency.itertuples(index=False):
+        ref = seed.LATENCY_MS.get(row.operation)
+        if ref is None:
+            continue
+        for metric, published in zip(("avg", "p50", "p95", "p99"), ref, strict=True):
+            measured = float(getattr(row, f"{metric}_ms"))
+            rows.append(
+                {
+                    "operation": row.operation,
+                    "label": row.label,
+                    "metric": metric,
+                    "seed_ms": published,
+                    "measured_ms": measured,
+                    "ratio": measured / published,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
+    """Throughput patterns, pooling and batch figures beside the seed's."""
+    rows = []
+    by_level = dict(zip(windows.get("concurrency", []), windows.get("throughput_rps", []),
+                        strict=True)) if not windows.empty else {}
+    for level, (name, published, _) in seed.THROUGHPUT_RPS.items():
+        if level == 100:
+            candidates = [c for c in by_level if c >= 100]
+            level = max(candidates) if candidates else None
+        value = by_level.get(level) if level is not None else None
+        if value is not None:
+            rows.append(_seed_row("Throughput", name, "req/s", published, float(value)))
+    pooled = pooling[pooling["mode"] == "pooled"] if not pooling.empty else pooling
+    if not pooled.empty:
+        first, rest = float(pooled["first_ms"].iloc[0]), float(pooled["avg_ms"].iloc[0])
+        rows.append(_seed_row("Pooling", "First request", "ms", seed.POOLING_FIRST_MS, first))
+        rows.append(_seed_row("Pooling", "Pooled requests (avg)", "ms", seed.POOLING_POOLED_MS,
+                              rest))
+        rows.append(_seed_row("Pooling", "Speed-up", "x", seed.POOLING_SPEEDUP, first / rest))
+    if not batch.empty and set(batch["mode"]) >= {"sequential", "gather"}:
+        wall = dict(zip(batch["mode"], batch["wall_s"], strict=True))
+        n = int(batch["requests"].iloc[0])
+        rows.append(_seed_row("Batch", f"Sequential ({n} requests)", "s", seed.BATCH_SEQUENTIAL_S,
+                              float(wall["sequential"])))
+        rows.append(_seed_row("Batch", f"asyncio.gather ({n} requests)", "s", seed.BATCH_GATHER_S,
+                              float(wall["gather"])))
+        rows.append(_seed_row("Batch", "Speed-up", "x", seed.BATCH_SPEEDUP,
+                              float(wall["sequential"] / wall["gather"])))
+    return pd.DataFrame(rows)
+
+
+def _seed_row(group: str, item: str, unit: str, published: float, measured: float) -> dict:
+    return {"group": group, "item": item, "unit": unit, "seed": published, "measured": measured,
+            "ratio": measured / published if published else np.nan}
+
+
+def health_frame(summary: dict) -> pd.DataFrame:
+    return pd.DataFrame(summary.get("generator_health") or [])
+
+
+def find_warnings(run: Run, errors: pd.DataFrame, error_share: float) -> tuple[Warning_, ...]:
+    """Generator saturation, a run cut short, and errors above 1%."""
+    out = []
+    for h in run.summary.get("generator_health") or []:
+        if h.get("saturated"):
+            out.append(Warning_(
+                "saturated",
+                f"Load generator saturated during **{h.get('phase')} {h.get('step')}** "
+                f"(CPU {h.get('cpu_percent', '?')}%, loop lag p99 "
+                f"{h.get('loop_lag_p99_ms', '?')} ms): those figures measure the harness, "
+                "not the service.",
+            ))
+    if run.summary and (run.summary.get("complete") is False or run.summary.get("cut_short")):
+        reason = run.summary.get("cut_short") or "no reason recorded"
+        out.append(Warning_("cut_short", f"Run cut short: {reason}. Tables cover the steps that "
+                                         "finished."))
+    if error_share > ERROR_WARN_SHARE:
+        worst = (errors.groupby(["phase", "label"])["count"].sum().sort_values(ascending=False)
+                 .head(3))
+        where = ", ".join(f"{p}/{op} ({n:,})" for (p, op), n in worst.items())
+        out.append(Warning_("errors", f"{error_share:.1%} of requests failed (more than "
+                                      f"{ERROR_WARN_SHARE:.0%}); most in {where}."))
+    return tuple(out)
+
+
+def analyse(run: Run) -> Analysis:
+    """Every table of the report for ``run``."""
+    samples = run.samples
+    op_phase, win_phase = PHASES[run.kind]
+    latency = tables.latency_table(samples, op_phase)
+    windows = tables.window_table(samples, run.steps, (win_phase,))
+    pooling = tables.pooling_table(samples)
+    batch = tables.batch_table(samples)
+    errors = tables.errors_table(samples)
+    error_share = float(tables.is_error(samples).mean()) if len(samples) else 0.0
+    in_phase = samples[samples["phase"] == op_phase] if op_phase else samples
+    usl_fit = None
+    by_pool: dict[str, UslFit | None] = {}
+    levels = pd.DataFrame()
+    recommendation = None
+    if not windows.empty:
+        if run.kind == "sweep":
+            for pool, group in windows.groupby("pool", sort=True):
+                by_pool[str(pool)] = fit_usl(group["concurrency"], group["throughput_rps"])
+            levels = sweep.per_level(windows)
+            recommendation = sweep.recommend(windows)
+        else:
+            usl_fit = fit_usl(windows["concurrency"], windows["throughput_rps"])
+    on_seed = is_seed_mock(run.meta)
+    return Analysis(
+        run=run,
+        latency_phase=op_phase,
+        latency=latency,
+        windows=windows,
+        throughput=tables.throughput_table(windows) if run.kind != "sweep" else pd.DataFrame(),
+        pooling=pooling,
+        pooling_speedup=tables.pooling_speedup(pooling) if not pooling.empty else float("nan"),
+        batch=batch,
+        errors=errors,
+        phases=tables.phase_breakdown(samples) if len(samples) else pd.DataFrame(),
+        open_loop=tables.open_loop_table(samples, run.steps),
+        timeline=tables.timeline(samples),
+        spectrum=tables.spectrum(in_phase) if len(in_phase) else pd.DataFrame(),
+        metadata=tables.metadata_table(run.meta, samples),
+        health=health_frame(run.summary),
+        usl=usl_fit,
+        usl_by_pool=by_pool,
+        sweep_levels=levels,
+        recommendation=recommendation,
+        seed_latency=seed_latency(latency) if on_seed else pd.DataFrame(),
+        seed_other=seed_other(windows, pooling, batch) if on_seed and run.kind == "run"
+        else pd.DataFrame(),
+        warnings=find_warnings(run, errors, error_share),
+        error_share=error_share,
+    )
