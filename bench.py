@@ -54,6 +54,8 @@ def _positive(kind: Callable[[str], float | int]) -> Callable[[str], Any]:
 
 
 def _phases(text: str) -> tuple[str, ...]:
+    if text.strip() == "none":  # only the open loop (--rate), or only preflight and set-up
+        return ()
     names = tuple(p.strip() for p in text.split(",") if p.strip())
     unknown = [p for p in names if p not in ALL_PHASES]
     if unknown or not names:
@@ -157,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--phases",
         type=_checked(_phases, "a comma list"),
         default=ALL_PHASES,
-        help=f"which phases, comma-separated (default: {','.join(ALL_PHASES)})",
+        help=f"which phases, comma-separated, or none (default: {','.join(ALL_PHASES)})",
     )
     run.add_argument(
         "--rate",

@@ -96,6 +96,9 @@ class Contenders:
         self.closers.append(client.aclose)
         return lambda: client.get_account_profile(USER)
 
+    async def client_lean(self) -> Request:
+        return await self._reference("lean")
+
     async def client_aiohttp(self) -> Request:
         return await self._reference("aiohttp")
 
@@ -107,7 +110,7 @@ class Contenders:
             await close()
 
 
-CONTENDERS = ("client_aiohttp", "aiohttp_raw", "httpx_stock", "client_httpx")
+CONTENDERS = ("client_lean", "client_aiohttp", "aiohttp_raw", "httpx_stock", "client_httpx")
 SLOW = {"httpx_stock", "client_httpx"}
 
 
@@ -159,9 +162,12 @@ async def _per_request_cost(url: str, count: int) -> dict[str, dict[str, float]]
         "client[httpx]: client_per_request": reference(
             transport="httpx", mode="client_per_request"
         ),
-        "client[aiohttp]: client_per_request": reference(mode="client_per_request"),
-        "client[aiohttp]: no_keepalive": reference(mode="no_keepalive"),
-        "client[aiohttp]: pooled": lambda: pooled.get_account_profile(USER),
+        "client[aiohttp]: client_per_request": reference(
+            transport="aiohttp", mode="client_per_request"
+        ),
+        "client[lean]: client_per_request": reference(mode="client_per_request"),
+        "client[lean]: no_keepalive": reference(mode="no_keepalive"),
+        "client[lean]: pooled": lambda: pooled.get_account_profile(USER),
     }
     out = {}
     async with pooled:
@@ -210,8 +216,8 @@ def _table(loop: str, data: dict[str, Any]) -> list[str]:
                 f"| {med(name, c, 'p99_ms'):.2f} | {rps / med('aiohttp_raw', c, 'rps'):.2f} "
                 f"| {cpu / med('aiohttp_raw', c, 'cpu_us'):.2f} |"
             )
-    c1 = med("client_aiohttp", 1, "rps") / med("httpx_stock", 1, "rps")
-    lines += ["", f"client[aiohttp] ÷ stock httpx at concurrency 1: {c1:.2f}", ""]
+    c1 = med("client_lean", 1, "rps") / med("httpx_stock", 1, "rps")
+    lines += ["", f"client[lean] ÷ stock httpx at concurrency 1: {c1:.2f}", ""]
     lines += ["| new client per request? | ms per request | client CPU ms |", "|---|---:|---:|"]
     for name, m in data["per_request"].items():
         lines.append(f"| {name} | {m['ms_per_request']:.2f} | {m['cpu_ms']:.2f} |")

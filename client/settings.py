@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 import httpx
 
-Transport = Literal["aiohttp", "httpx", "gevent"]
+Transport = Literal["lean", "aiohttp", "httpx", "gevent"]
 PoolMode = Literal["pooled", "no_keepalive", "client_per_request"]
 
-TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx", "gevent")
+TRANSPORTS: tuple[str, ...] = ("lean", "aiohttp", "httpx", "gevent")
 POOL_MODES: tuple[str, ...] = ("pooled", "no_keepalive", "client_per_request")
 
 
@@ -33,7 +33,7 @@ class PoolSettings:
     keepalive_expiry: float = 60.0
     http2: bool = False
     mode: PoolMode = "pooled"
-    transport: Transport = "aiohttp"
+    transport: Transport = "lean"
 
     def __post_init__(self) -> None:
         if self.max_connections < 1:

@@ -157,8 +157,9 @@ def _finish(
     ctx: phases.RunContext, folder: RunFolder, meta: dict[str, Any], cut_short: str | None
 ) -> dict[str, Any]:
     """Write samples, summary and the completed meta; every file atomically."""
-    folder.write_samples(ctx.recorder.samples)
-    frame = ctx.recorder.samples.to_arrow().to_pandas()
+    table = ctx.recorder.samples.to_arrow()
+    folder.write_samples(table)
+    frame = table.to_pandas(split_blocks=True)
     extras = {
         **ctx.extras,
         "generator_health": ctx.health,

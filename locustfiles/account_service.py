@@ -16,6 +16,12 @@ go to a shared set of existing accounts that no user mutates.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Locust imports a locustfile by path: make the harness's packages importable from any cwd
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import contextlib
 import functools
 import itertools
@@ -262,7 +268,6 @@ def _close_shared(environment: Environment, **_: Any) -> None:
 
 
 if __name__ == "__main__":
-    import sys
     from contextlib import ExitStack
 
     from locust import run_single_user

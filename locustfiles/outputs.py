@@ -8,8 +8,11 @@ worker the counts that prove the merge was complete.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
 from locustfiles.aggregate import TableSamples
 from locustfiles.health import flags
@@ -18,6 +21,10 @@ from results.run_folder import RunFolder
 
 if TYPE_CHECKING:
     from locustfiles.plugin import Measurement
+
+
+#: Locust's statistics as they stood at the end (same columns as ``locust_stats.csv``)
+FINAL_CSV = "locust_stats_final.csv"
 
 
 def _ms(ns: float) -> float:
@@ -31,7 +38,12 @@ def write_outputs(m: Measurement, run_dir: Path) -> dict[str, Any]:
     table = m.aggregate.table(m.origin_wall_ns, m.timeline, pool_label)
     folder.write_samples(TableSamples(table))
     windows = [
-        StepWindow(label, start - m.origin_wall_ns, end - m.origin_wall_ns, users)
+        StepWindow(
+            step=label,
+            concurrency=users,
+            start_ns=start - m.origin_wall_ns,
+            end_ns=end - m.origin_wall_ns,
+        )
         for label, start, end, users in m.timeline.windows()
     ]
     health = _health(m, windows)
@@ -48,8 +60,17 @@ def write_outputs(m: Measurement, run_dir: Path) -> dict[str, Any]:
         cut_short=cut_short,
     )
     summary["locust"] = _locust_section(m, elapsed, planned)
+    _final_locust_csv(m, folder.path / FINAL_CSV)
     folder.write_json("summary.json", summary)
     return summary
+
+
+def _final_locust_csv(m: Measurement, path: Path) -> None:
+    """Locust's stats table at quit: its own ``locust_stats.csv`` is a 1 s snapshot."""
+    if m.environment is None or m.environment.runner is None:
+        return
+    with path.open("w", newline="") as f:
+        StatsCSV(m.environment, PERCENTILES_TO_REPORT).requests_csv(csv.writer(f))
 
 
 def _health(m: Measurement, windows: list[StepWindow]) -> list[dict[str, Any]]:

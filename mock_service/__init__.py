@@ -1,4 +1,22 @@
-"""Mock account service: the whole contract, with latency, capacity and fault profiles."""
+"""Mock account service: the whole contract, with latency, capacity and fault profiles.
+
+Public API: ``create_app``, ``Profile``, ``load_profile``; CLI: ``python -m mock_service``.
+
+Modules, one job each:
+
+- ``app``: ``create_app`` wires state, routes, middleware and error handling.
+- ``api``: the contract's routes (account-api.md); ``control``: ``/_mock/`` routes.
+- ``middleware``: one pure ASGI layer for profile (latency, capacity, faults,
+  new-connection cost), bearer-token check, body limit and stats;
+  ``fast_lane``: hot reads answered inside it.
+- ``profile`` (+ ``profiles/*.toml``), ``lognormal``: typed profiles and the latency fit.
+- ``faults``: seeded per-request decisions; ``connections``: first request per TCP connection.
+- ``stats``: ground truth for ``GET /_mock/stats``.
+- ``store``, ``search_index``, ``query_cache``: in-memory accounts; ``seeding``: synthetic data.
+- ``schemas``: request validation and documented response shapes; ``errors``: safe 422s;
+  ``messages``: exact error texts; ``endpoints``: route templates and path classification.
+- ``state``: the mutable state of one instance; ``cli``: the command line.
+"""
 
 __version__ = "0.1.0"
 

@@ -4,6 +4,11 @@ Two ``random.Random`` streams seeded from ``profile.seed``: one for faults,
 one for service times, so the fault sequence for a given request order does
 not change when latencies are retuned. With no faults configured the fault
 stream is never drawn from.
+
+Fault semantics: a drop aborts the TCP connection before any response byte;
+503/429 answer at once with ``Retry-After``; a slow answer is served
+normally but takes ``slow_ms`` instead of the sampled service time (and
+holds a capacity slot meanwhile, like a stuck database call).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from reports.usl import UslFit, predict  # noqa: E402
 
@@ -68,10 +68,16 @@ def _figure(path: Path, *args: int, **kwargs: object) -> Iterator[tuple]:
 
 def _ms_axis(ax: plt.Axes, log: bool = False) -> None:
     if log:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        _log_y(ax)
     ax.set_ylabel("latency (ms)")
+
+
+def _log_y(ax: plt.Axes) -> None:
+    """Log scale with 1-2-5 ticks labelled in plain numbers."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _log_x(ax: plt.Axes, levels: Sequence[float]) -> None:
@@ -197,13 +203,15 @@ def _shade_phases(axes: Sequence[plt.Axes], timeline: pd.DataFrame) -> None:
     if len(set(phases)) < 2:
         return
     cuts = [0, *(np.flatnonzero(phases[1:] != phases[:-1]) + 1), len(phases)]
+    span = t[-1] + 1 - t[0]
     for i, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
         end = t[b] if b < len(t) else t[-1] + 1
         for ax in axes:
             if i % 2:
-                ax.axvspan(t[a], end, color="#f1f3f5", zorder=0, linewidth=0)
-        axes[0].text((t[a] + end) / 2, 1.0, phases[a], transform=axes[0].get_xaxis_transform(),
-                     ha="center", va="bottom", fontsize=8, color="#616e7c")
+                ax.axvspan(t[a], end, color="#eef1f4", zorder=0, linewidth=0)
+        if (end - t[a]) / span >= 0.07:  # label only phases wide enough to read
+            axes[0].text((t[a] + end) / 2, 0.97, phases[a], transform=axes[0].get_xaxis_transform(),
+                         ha="center", va="top", fontsize=8, color="#616e7c")
 
 
 def sweep_plot(windows: pd.DataFrame, metric: str, title: str, unit: str, path: Path) -> Path:
@@ -257,9 +265,7 @@ def compare_spectra(base: dict[str, pd.DataFrame], cand: dict[str, pd.DataFrame]
                 ax.plot(frame["nines"], frame["latency_ms"], color=color, linewidth=1.8, label=name)
             ax.set_xticks([-np.log10(1 - q) for q in list(NINES_TICKS)[:4]],
                           list(NINES_TICKS.values())[:4])
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.yaxis.set_minor_formatter(NullFormatter())
+            _log_y(ax)
             ax.set_title(labels.get(key, key), fontsize=10)
         for ax in list(axes.flat)[len(keys):]:
             ax.set_visible(False)

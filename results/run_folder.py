@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from results.samples import SampleBuffer
@@ -71,8 +72,8 @@ class RunFolder:
         _atomic_write(target, write)
         return target
 
-    def write_samples(self, samples: SampleBuffer) -> Path:
-        table = samples.to_arrow()
+    def write_samples(self, samples: SampleBuffer | pa.Table) -> Path:
+        table = samples if isinstance(samples, pa.Table) else samples.to_arrow()
         _atomic_write(
             self.samples_path,
             lambda tmp: pq.write_table(table, tmp, compression="zstd", compression_level=6),
@@ -88,4 +89,5 @@ class RunFolder:
 
 def load_samples(run_dir: Path | str) -> pd.DataFrame:
     """The samples of a run as a DataFrame (categorical columns stay categorical)."""
-    return pq.read_table(Path(run_dir) / "samples.parquet").to_pandas()
+    table = pq.read_table(Path(run_dir) / "samples.parquet")
+    return table.to_pandas(split_blocks=True, self_destruct=True)

@@ -30,12 +30,14 @@ class SyncTransport(Protocol):
 
 def open_async(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> AsyncTransport:
     """The async transport that ``pool`` asks for."""
-    from client.transports import aiohttp_async, httpx_transport, per_request
+    from client.transports import aiohttp_async, httpx_transport, lean, per_request
 
     if pool.transport == "gevent":
         raise ValueError("the gevent transport is for SyncAccountClient; use aiohttp or httpx")
 
     def factory() -> AsyncTransport:
+        if pool.transport == "lean":
+            return lean.LeanTransport(base_url, pool, headers)
         if pool.transport == "aiohttp":
             return aiohttp_async.AiohttpTransport(base_url, pool, headers)
         return httpx_transport.HttpxAsyncTransport(base_url, pool, headers)

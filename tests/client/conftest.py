@@ -59,7 +59,7 @@ class ThreadedSync:
         return call
 
 
-CLIENT_KINDS = ("async-aiohttp", "async-httpx", "sync-httpx")
+CLIENT_KINDS = ("async-lean", "async-aiohttp", "async-httpx", "sync-httpx")
 
 
 @pytest.fixture(params=CLIENT_KINDS)

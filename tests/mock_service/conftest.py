@@ -12,9 +12,7 @@ import pytest
 
 from mock_service import create_app
 
-# The shared fixture's listening socket has proto 0, so under the asyncio loop accepted
-# sockets lack TCP_NODELAY and each keep-alive request waits ~40 ms for a delayed ACK.
-# uvloop sets TCP_NODELAY itself (and is what `python -m mock_service` runs).
+# uvloop, as `python -m mock_service` runs it; the drop test also covers asyncio.
 LOOP = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import httpx
 
 from mock_service.seeding import seed_user_id
+from tests.mock_service.conftest import LOOP
 
 PROFILE_FIELDS = {
     "user_id",
@@ -346,3 +347,35 @@ def test_body_limit(api: httpx.Client) -> None:
     r = api.post(f"{A}/ensure", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert api.get("/health").status_code == 200
+
+
+def test_fast_lane_matches_the_fastapi_routes(live_server) -> None:
+    """Hot reads answered by the middleware equal what the FastAPI routes answer."""
+    from mock_service import create_app
+
+    app = create_app("fast", accounts=60, seed=7)
+    state = app.state.mock
+    inactive = next(a for a in state.store.all_accounts() if not a.is_active)
+    state.store.create("auth0|odd id ü", "a+b@exämple.com", "Odd")
+    paths = [
+        f"{A}/profile/{seed_user_id(1)}",
+        f"{A}/profile/{inactive.user_id}",
+        f"{A}/profile/nobody?x=1",
+        f"{A}/profile/{quote('auth0|odd id ü', safe='')}",
+        f"{A}/profile/a%2Fb",
+        f"{A}/profile/%ZZ",
+        f"{A}/by-email/{quote('a+b@exämple.com', safe='')}",
+        f"{A}/by-email/{quote(inactive.email, safe='')}",
+        f"{A}/by-email/A%2BB%40EX%C3%84MPLE.COM",
+        f"{A}/by-email/x%2Fy@z.io",
+        f"{A}/by-email/",
+    ]
+    url = live_server(app, loop=LOOP).url
+    with httpx.Client(base_url=url) as client:
+        for path in paths:
+            answers = []
+            for lane in (True, False):
+                state.fast_lane = lane
+                r = client.get(path)
+                answers.append((r.status_code, r.headers["content-type"], r.content))
+            assert answers[0] == answers[1], path

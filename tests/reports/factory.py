@@ -199,9 +199,11 @@ def _closed_loop(
 ) -> None:
     rng = cols.rng
     rate = float(usl(level, *coeffs)) / slowdown
-    n = max(1, int(rng.poisson(rate * duration_s)))
+    n = max(1, round(rate * duration_s))
     start, end = clock.take(duration_s)
-    starts = np.sort(rng.integers(start, end, n))
+    # a closed loop sends at a steady pace: evenly spaced starts, a little jitter
+    spacing = (end - start) / n
+    starts = np.sort(start + (np.arange(n) + rng.uniform(0.1, 0.9, n)) * spacing).astype(np.int64)
     ops = _mix(rng, n)
     mean_ms = level / rate * 1e3  # Little's law: N = X * R
     medians = mean_ms / np.exp(SIGMA_LOG**2 / 2)

@@ -1,0 +1,255 @@
+"""The lean async engine: HTTP/1.1 over asyncio protocols, parsed by httptools.
+
+The account service speaks small JSON over keep-alive HTTP/1.1; a client
+that does only that (no cookies, redirects, proxies or URL objects) costs a
+fraction of a general one per request. The pool is a deque of idle
+connections and a cap on open ones; the phases come straight from the
+protocol callbacks (write, first byte, last byte), with no tracing layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from urllib.parse import urlsplit
+
+import httptools
+
+from client.errors import AccountTimeoutError, AccountTransportError
+from client.execution import RawResponse
+from client.metrics import Phases
+from client.settings import PoolSettings
+
+
+class _StaleConnection(Exception):
+    """A reused connection was closed by the server before it answered."""
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = (
+        "_body",
+        "_parser",
+        "_retry_after",
+        "_waiter",
+        "closed",
+        "first_byte_ns",
+        "got_bytes",
+        "keep_alive",
+        "last_used",
+        "status",
+        "transport",
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter: asyncio.Future[None] | None = None
+        self._body: list[bytes] = []
+        self._retry_after: str | None = None
+        self.status = 0
+        self.keep_alive = True
+        self.closed = False
+        self.got_bytes = False
+        self.first_byte_ns = 0
+        self.last_used = time.monotonic()
+
+    # -- asyncio.Protocol --------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if not self.got_bytes:
+            self.got_bytes = True
+            self.first_byte_ns = time.perf_counter_ns()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(AccountTransportError(f"malformed HTTP answer: {error}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._waiter is not None and not self._waiter.done():
+            if self.got_bytes:
+                self._fail(AccountTransportError("connection closed in the middle of an answer"))
+            else:
+                self._fail(_StaleConnection())
+
+    # -- httptools callbacks ----------------------------------------------------
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(name) == 11 and name.lower() == b"retry-after":
+            self._retry_after = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        self.status = self._parser.get_status_code()
+        self.keep_alive = self._parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    # -- use ---------------------------------------------------------------------
+    def _fail(self, error: Exception) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(error)
+        if self.transport is not None:
+            self.transport.close()
+        self.closed = True
+
+    async def exchange(self, payload: bytes) -> tuple[int, bytes, str | None]:
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._body = []
+        self._retry_after = None
+        self.got_bytes = False
+        assert self.transport is not None
+        self.transport.write(payload)
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        return self.status, body, self._retry_after
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+class LeanTransport:
+    """A bounded pool of keep-alive HTTP/1.1 connections to one origin."""
+
+    def __init__(self, base_url: str, pool: PoolSettings, headers: dict[str, str]) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "http":
+            raise ValueError("the lean transport speaks plain http; use aiohttp or httpx for https")
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 80
+        self._prefix = parts.path.rstrip("/")
+        self._pool = pool
+        self._keepalive = pool.keepalive
+        host_header = headers.get("Host") or parts.netloc
+        fixed = {k: v for k, v in headers.items() if k.lower() != "host"}
+        if not self._keepalive:
+            fixed["Connection"] = "close"
+        lines = "".join(f"{k}: {v}\r\n" for k, v in fixed.items())
+        self._head_tail = f"Host: {host_header}\r\n{lines}".encode("latin-1")
+        self._idle: collections.deque[_Connection] = collections.deque()
+        self._open = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._closed = False
+
+    async def send(
+        self, method: str, target: str, body: bytes | None, timeout: float
+    ) -> RawResponse:
+        start = time.perf_counter_ns()
+        head = b"%s %s HTTP/1.1\r\n" % (method.encode(), (self._prefix + target).encode("latin-1"))
+        if body is None:
+            payload = head + self._head_tail + b"Content-Length: 0\r\n\r\n"
+        else:
+            payload = (
+                head
+                + self._head_tail
+                + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+                + body
+            )
+        try:
+            async with asyncio.timeout(timeout):
+                for _ in range(2):  # a stale keep-alive connection gets one fresh retry
+                    conn, new = await self._acquire()
+                    sent = time.perf_counter_ns()
+                    try:
+                        status, content, retry_after = await conn.exchange(payload)
+                    except _StaleConnection:
+                        self._discard(conn)
+                        if new:
+                            raise AccountTransportError(
+                                "connection closed before any answer"
+                            ) from None
+                        continue
+                    except BaseException:
+                        self._discard(conn)
+                        raise
+                    break
+                else:
+                    raise AccountTransportError("connection closed before any answer")
+        except TimeoutError as error:
+            raise AccountTimeoutError(f"timed out after {timeout} s") from error
+        except OSError as error:
+            raise AccountTransportError(f"{type(error).__name__}: {error}") from error
+        end = time.perf_counter_ns()
+        first = conn.first_byte_ns or end
+        self._release(conn)
+        return RawResponse(
+            status=status,
+            body=content,
+            retry_after=retry_after,
+            phases=Phases(
+                connect_ns=sent - start, send_ns=0, wait_ns=first - sent, receive_ns=end - first
+            ),
+            bytes_sent=len(body) if body else 0,
+            new_connection=new,
+        )
+
+    async def _acquire(self) -> tuple[_Connection, bool]:
+        expiry = self._pool.keepalive_expiry
+        while True:
+            while self._idle:
+                conn = self._idle.pop()
+                if not conn.closed and time.monotonic() - conn.last_used < expiry:
+                    return conn, False
+                self._discard(conn)
+            if self._open < self._pool.max_connections:
+                self._open += 1
+                try:
+                    _, conn = await asyncio.get_running_loop().create_connection(
+                        _Connection, self._host, self._port
+                    )
+                except BaseException:
+                    self._open -= 1
+                    self._wake()
+                    raise
+                return conn, True
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if not waiter.done():
+                    waiter.cancel()
+
+    def _release(self, conn: _Connection) -> None:
+        reusable = (
+            self._keepalive
+            and conn.keep_alive
+            and not conn.closed
+            and not self._closed
+            and len(self._idle) < self._pool.max_keepalive_connections
+        )
+        if reusable:
+            conn.last_used = time.monotonic()
+            self._idle.append(conn)
+            self._wake()
+        else:
+            self._discard(conn)
+
+    def _discard(self, conn: _Connection) -> None:
+        conn.close()
+        self._open -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def aclose(self) -> None:
+        self._closed = True
+        while self._idle:
+            self._idle.pop().close()
+            self._open -= 1

@@ -1,0 +1,296 @@
+"""Run Locust headless as subprocesses and leave a run folder like ``bench.py run`` does.
+
+``run_locust(users=100, spawn_rate=20, run_time="60s", processes=2)`` starts the
+embedded mock (unless ``target`` is given), one Locust process, or a master
+and ``processes`` workers on loopback, and waits for them (bounded). The run
+folder then holds Locust's own report (``locust_stats.csv`` and friends,
+``locust.html``, the process logs) and the harness's ``meta.json``,
+``samples.parquet`` and ``summary.json``. Interrupted or overdue runs are
+stopped with SIGTERM, which lets Locust write what it has; the summary then
+says ``complete: false`` and why.
+
+Command line: ``python -m locustfiles.launch --users 50 --run-time 30s [--processes 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from locust.util.timespan import parse_timespan
+
+from client.retry import RetryPolicy
+from client.settings import PoolSettings
+from drivers.scenario import Scenario, load_scenario
+from locustfiles.aggregate import Aggregate, TableSamples, Timeline
+from locustfiles.meta import ROOT, build_meta, now_iso
+from locustfiles.options import parse_pool, pool_text
+from locustfiles.summary import build_summary
+from results.run_folder import RunFolder, new_run_dir
+
+LOCUSTFILE = ROOT / "locustfiles" / "account_service.py"
+SHAPES = {"step": ROOT / "locustfiles" / "shapes.py"}
+STOP_TIMEOUT_S = 10
+#: beyond the planned duration: start-up, worker connection, stop and report writing
+SLACK_S = 60.0
+TERM_GRACE_S = 30.0
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: Locust was stopped and the partial run folder finished."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(str(run_dir))
+        self.run_dir = run_dir
+
+
+def run_locust(
+    *,
+    users: int,
+    spawn_rate: float,
+    run_time: str,
+    processes: int = 1,
+    target: str | None = None,
+    profile: str = "seed",
+    scenario: Scenario | str | Path | None = None,
+    pool: PoolSettings | str | None = None,
+    shape: str | None = None,
+    label: str = "locust",
+    runs_root: Path = Path("runs"),
+    accounts: int = 1000,
+    extra_args: Sequence[str] = (),
+) -> Path:
+    """Run Locust headless (``processes`` > 1: master and workers); returns the run folder."""
+    if shape is not None and shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
+    if processes < 1:
+        raise ValueError("processes must be at least 1")
+    resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    pool_settings = pool if isinstance(pool, PoolSettings) else parse_pool(pool or "")
+    run_dir = new_run_dir(label, runs_root).resolve()
+    folder = RunFolder(run_dir)
+    scenario_file = folder.write_json("scenario.json", resolved.to_dict())
+    started = time.monotonic()
+    with ExitStack() as stack:
+        url = target
+        if url is None:
+            from mock_service.launcher import launch
+
+            url = stack.enter_context(launch(profile, accounts=accounts))
+        meta = build_meta(
+            command=" ".join(sys.argv) or "run_locust",
+            target=url,
+            embedded_mock=target is None,
+            mock_profile=profile if target is None else None,
+            pool=pool_settings,
+            retry=RetryPolicy(),
+            scenario=resolved,
+            locust={
+                "users": users,
+                "spawn_rate": spawn_rate,
+                "run_time": run_time,
+                "processes": processes,
+                "shape": shape,
+                "locust_version": _locust_version(),
+            },
+        )
+        folder.write_json("meta.json", meta)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            "ACCOUNT_SCENARIO": str(scenario_file),
+            "ACCOUNT_POOL": pool_text(pool_settings),
+            "ACCOUNT_RUN_DIR": str(run_dir),
+        }
+        files = ",".join(str(p) for p in [LOCUSTFILE, SHAPES.get(shape or "")] if p)
+        planned = _planned_seconds(run_time, shape, env)
+        cut_short, codes = _run_processes(
+            run_dir, files, url, users, spawn_rate, run_time, processes, shape, env,
+            planned + SLACK_S, extra_args,
+        )  # fmt: skip
+    _finish(folder, meta, cut_short, codes, time.monotonic() - started)
+    if cut_short == "interrupted":
+        raise RunInterrupted(run_dir)
+    return run_dir
+
+
+def _locust_version() -> str:
+    from locust import __version__
+
+    return __version__
+
+
+def _planned_seconds(run_time: str, shape: str | None, env: dict[str, str]) -> float:
+    if shape is None:
+        return float(parse_timespan(run_time))
+    from locustfiles import options, shapes
+
+    settings = options.resolve(argparse.Namespace(**{"account_scenario": env["ACCOUNT_SCENARIO"]}))
+    warmup = max(shapes.MIN_WARMUP_S, settings.scenario.throughput.warmup_s)
+    stages = shapes.plan_stages(settings.step_levels, settings.plateau_s, warmup)
+    return stages[-1].end_s if stages else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_processes(
+    run_dir: Path,
+    files: str,
+    url: str,
+    users: int,
+    spawn_rate: float,
+    run_time: str,
+    processes: int,
+    shape: str | None,
+    env: dict[str, str],
+    budget_s: float,
+    extra_args: Sequence[str],
+) -> tuple[str | None, dict[str, int | None]]:
+    """Start master (+ workers) and wait up to ``budget_s``; returns (cut short, exit codes)."""
+    base = [sys.executable, "-m", "locust", "-f", files]
+    master = [*base, "--headless", "--host", url, "--stop-timeout", str(STOP_TIMEOUT_S)]
+    master += ["--csv", str(run_dir / "locust"), "--html", str(run_dir / "locust.html")]
+    master += ["--only-summary", "--loglevel", "INFO"]
+    if shape is None:
+        master += ["--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", run_time]
+    workers: list[list[str]] = []
+    if processes > 1:
+        port = _free_port()
+        master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)]
+        master += ["--expect-workers", str(processes), "--expect-workers-max-wait", "60"]
+        worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
+        workers = [worker for _ in range(processes)]
+    master += list(extra_args)
+    procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
+    cut_short: str | None = None
+    try:
+        procs.append(_spawn("master" if workers else "locust", master, env, run_dir))
+        for i, cmd in enumerate(workers):
+            procs.append(_spawn(f"worker-{i}", cmd, env, run_dir))
+        main = procs[0][1]
+        try:
+            main.wait(timeout=budget_s)
+        except subprocess.TimeoutExpired:
+            cut_short = "timeout"
+            _terminate(main)
+        except KeyboardInterrupt:
+            cut_short = "interrupted"
+            _terminate(main)
+        for _, proc, _ in procs[1:]:
+            try:
+                proc.wait(timeout=STOP_TIMEOUT_S + 5)
+            except subprocess.TimeoutExpired:
+                _terminate(proc)
+    finally:
+        for _, proc, log in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+    return cut_short, {name: proc.returncode for name, proc, _ in procs}
+
+
+def _spawn(
+    name: str, cmd: list[str], env: dict[str, str], run_dir: Path
+) -> tuple[str, subprocess.Popen[bytes], IO[bytes]]:
+    log = (run_dir / f"locust-{name}.log").open("wb")
+    # own session: a Ctrl-C reaches only us, and we stop Locust in the order that keeps its data
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return name, proc, log
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (Locust shuts down and writes its reports), then SIGKILL after a grace period."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=TERM_GRACE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _finish(
+    folder: RunFolder,
+    meta: dict[str, Any],
+    cut_short: str | None,
+    codes: dict[str, int | None],
+    elapsed_s: float,
+) -> None:
+    """Make sure a summary exists and says whether the run was complete."""
+    summary: dict[str, Any] | None = None
+    if folder.summary_path.exists():
+        summary = folder.summary()
+    if summary is None:
+        table = Aggregate().table(0, Timeline(), meta["pool"]["label"])
+        if not folder.samples_path.exists():
+            folder.write_samples(TableSamples(table))
+        summary = build_summary(table.to_pandas(), [], pool=meta["pool"]["label"])
+        summary["complete"] = False
+        summary["cut_short"] = cut_short or f"Locust wrote no results (exit codes {codes})"
+    elif cut_short is not None:
+        summary["complete"] = False
+        earlier = summary.get("cut_short")
+        reason = f"{cut_short} after {elapsed_s:.1f} s"
+        summary["cut_short"] = f"{reason}; {earlier}" if earlier else reason
+    folder.write_json("summary.json", summary)
+    meta["ended_at"] = now_iso()
+    meta["locust"]["exit_codes"] = codes
+    folder.write_json("meta.json", meta)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m locustfiles.launch", description=__doc__)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10.0)
+    parser.add_argument("--run-time", default="30s")
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--target", default=None)
+    parser.add_argument("--profile", default="seed")
+    parser.add_argument("--scenario", default=None)
+    parser.add_argument("--pool", default=None)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default=None)
+    parser.add_argument("--label", default="locust")
+    parser.add_argument("--runs-root", type=Path, default=Path("runs"))
+    args = parser.parse_args(argv)
+    try:
+        run_dir = run_locust(
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            run_time=args.run_time,
+            processes=args.processes,
+            target=args.target,
+            profile=args.profile,
+            scenario=args.scenario,
+            pool=args.pool,
+            shape=args.shape,
+            label=args.label,
+            runs_root=args.runs_root,
+        )
+    except RunInterrupted as stop:
+        print(f"interrupted: partial results in {stop.run_dir}", file=sys.stderr)
+        return 130
+    print(run_dir)
+    print(json.dumps(RunFolder(run_dir).summary()["throughput"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

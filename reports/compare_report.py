@@ -1,0 +1,217 @@
+"""``compare_runs``: baseline vs candidate -> compare.md, compare.html, PNGs, compare.csv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reports import plots, tables
+from reports.build import header, write_document
+from reports.compare import (
+    FAIL_ON_FORM,
+    IMPROVED,
+    LEVEL,
+    PRACTICAL,
+    REGRESSED,
+    FailRule,
+    Verdict,
+    compare,
+    operation_phase,
+    parse_fail_on,
+    split_by,
+    verdict_frame,
+)
+from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
+from reports.load import Run, load_run
+
+OK, FAILED = 0, 1
+
+
+@dataclass(frozen=True)
+class ComparePaths:
+    directory: Path
+    markdown: Path
+    html: Path
+    csv: Path
+    images: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """``exit_code``: 0 fine, 1 a cell broke a --fail-on threshold with significance."""
+
+    exit_code: int
+    paths: ComparePaths
+    verdicts: tuple[Verdict, ...]
+    rules: tuple[FailRule, ...]
+
+    @property
+    def failures(self) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if v.fails)
+
+    def frame(self) -> pd.DataFrame:
+        return verdict_frame(self.verdicts)
+
+
+RULE_TEXT = (
+    f"Each cell compares baseline and candidate with a {LEVEL:.0%} bootstrap confidence "
+    "interval of the relative change (2,000 draws; percentiles: the exact bootstrap "
+    "distribution of numpy's linear percentile, drawn through uniform order statistics; "
+    "throughput: request counts of the window's 1 s intervals, at least 10 intervals, "
+    "resampled). A cell is **regressed** or **improved** only when the interval excludes 0 "
+    f"**and** the change exceeds {PRACTICAL:.0%}; otherwise it is **no significant change**. "
+    "With many cells, about 1 in 40 can show a spurious change at this level when nothing "
+    "changed. The interval covers sampling noise within each run, not run-to-run variation "
+    "(machine load, warm-up, CPU placement): repeat a run to learn that noise and set "
+    "`--fail-on` thresholds above it."
+)
+
+VERDICT_COLS = (
+    Col("cell", "Cell"),
+    Col("metric", "Metric"),
+    Col("baseline_txt", "Baseline"),
+    Col("candidate_txt", "Candidate"),
+    Col("change", "Change", "change"),
+    Col("ci", f"{LEVEL:.0%} CI", "text"),
+    Col("verdict", "Verdict"),
+)
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["css"] = _row_classes(frame)
+    unit = out["unit"].map({"ms": "ms", "req/s": "rps"})
+
+    out["baseline_txt"] = [format_cell(v, k) for v, k in zip(out["baseline"], unit, strict=True)]
+    out["candidate_txt"] = [
+        format_cell(v, k) for v, k in zip(out["candidate"], unit, strict=True)
+    ]
+    out["ci"] = [
+        "–" if pd.isna(lo) else f"[{lo:+.1%}, {hi:+.1%}]"
+        for lo, hi in zip(out["ci_low"], out["ci_high"], strict=True)
+    ]
+    out["verdict"] = [v + (" ✗ fails gate" if f else "") for v, f in zip(out["verdict"],
+                                                                          out["fails"],
+                                                                          strict=True)]
+    return out
+
+
+def _row_classes(frame: pd.DataFrame) -> tuple[str, ...]:
+    return tuple(
+        " ".join(c for c in (v if v in (REGRESSED, IMPROVED) else "", "fails" if f else "") if c)
+        for v, f in zip(frame["verdict"], frame["fails"], strict=True)
+    )
+
+
+def _figures(base: Run, cand: Run, frame: pd.DataFrame, out: Path) -> list[Figure]:
+    figures = []
+    phase = operation_phase(base)
+    groups = []
+    for run in (base, cand):
+        parts = split_by(run.samples, (run.samples["phase"] == phase).to_numpy(), "operation")
+        spectra = {}
+        for op, values in parts.items():
+            if len(values) >= 2:
+                n = len(values)
+                qs = tables.SPECTRUM_Q[tables.SPECTRUM_Q <= max(0.5, 1 - 1 / n)]
+                spectra[op] = pd.DataFrame(
+                    {"nines": -np.log10(1 - qs), "latency_ms": np.quantile(values, qs) / tables.MS}
+                )
+        groups.append(spectra)
+    keys = [k for k in tables.operation_order(groups[0]) if k in groups[1]]
+    if keys:
+        path = plots.compare_spectra({k: groups[0][k] for k in keys},
+                                     {k: groups[1][k] for k in keys},
+                                     {k: tables.label(k) for k in keys}, out / "compare_spectra.png")
+        figures.append(Figure(path, "Percentile spectra per operation: baseline (grey) vs "
+                                    "candidate (blue)"))
+    ops = frame[(frame["group"] == "operation") & (frame["metric"] == "p95")]
+    if not ops.empty:
+        figures.append(Figure(plots.paired_bars(ops, out / "compare_p95.png",
+                                                "p95 latency per operation", "ms"),
+                              "p95 per operation (candidate bar red: regressed, green: improved)"))
+    tput = frame[frame["metric"] == "throughput"]
+    if not tput.empty:
+        figures.append(Figure(plots.paired_bars(tput, out / "compare_throughput.png",
+                                                "Throughput per concurrency level", "req/s"),
+                              "Throughput per concurrency level"))
+    return figures
+
+
+def compare_document(
+    base: Run, cand: Run, verdicts: tuple[Verdict, ...], rules: tuple[FailRule, ...], out: Path
+) -> Document:
+    frame = verdict_frame(verdicts)
+    counts = frame["verdict"].value_counts()
+    failures = frame[frame["fails"]]
+    shown = _display(frame)
+    warnings: list[Callout] = []
+    if rules:
+        gate = ", ".join(str(r) for r in rules)
+        if failures.empty:
+            warnings.append(Callout(f"Gate `--fail-on {gate}`: passed.", "ok"))
+        else:
+            cells = "; ".join(f"{r.cell} {r.metric} {r.change:+.1%}"
+                              for r in failures.head(5).itertuples())
+            if len(failures) > 5:
+                cells += f"; and {len(failures) - 5} more"
+            warnings.append(Callout(f"Gate `--fail-on {gate}`: **failed** ({cells}).", "warning"))
+    worse, better = int(counts.get(REGRESSED, 0)), int(counts.get(IMPROVED, 0))
+    summary = (f"{worse} regressed, {better} improved, {len(frame) - worse - better} without a "
+               f"significant change (of {len(frame)} cells).")
+    sections = [Section("Verdicts", "verdicts", (Text(summary), Text(RULE_TEXT)))]
+    for group, title, anchor in (("operation", "Per operation", "operations"),
+                                 ("concurrency", "Per concurrency level", "concurrency")):
+        mask = (shown["group"] == group).to_numpy()
+        if mask.any():
+            part = shown[mask].reset_index(drop=True)
+            sections.append(Section(title, anchor, (Table(
+                f"compare_{anchor}", part, VERDICT_COLS, row_classes=tuple(part["css"])),)))
+    figures = _figures(base, cand, frame, out)
+    if figures:
+        sections.append(Section("Figures", "figures", tuple(figures)))
+    inputs = pd.DataFrame(
+        [(name, str(run.path), run.meta.get("mock_profile") or "", run.meta.get("target", ""),
+          str(run.meta.get("started_at", "")), f"{len(run.samples):,}")
+         for name, run in (("baseline", base), ("candidate", cand))],
+        columns=["role", "path", "profile", "target", "started", "requests"],
+    )
+    sections.append(Section("Inputs", "inputs", (Table("compare_inputs", inputs, (
+        Col("role", "Run"), Col("path", "Folder"), Col("profile", "Profile"),
+        Col("target", "Target"), Col("started", "Started"), Col("requests", "Requests"))),)))
+    head = (("baseline", base.name), ("candidate", cand.name), *header(cand.meta,
+                                                                        len(cand.samples))[1:3])
+    return Document(title="Comparison: baseline vs candidate", header=head,
+                    warnings=tuple(warnings), sections=tuple(sections),
+                    footer="Built by reports.compare_runs from both run folders' samples.")
+
+
+def compare_runs(
+    baseline: Path,
+    candidate: Path,
+    *,
+    fail_on: str | None = None,
+    out_dir: Path | None = None,
+    seed: int = 0,
+) -> CompareResult:
+    """Compare two run folders; see reports.compare for the rule. Raises ReportInputError."""
+    rules = parse_fail_on(fail_on)
+    base, cand = load_run(baseline), load_run(candidate)
+    verdicts = compare(base, cand, rules, seed=seed)
+    out = Path(out_dir) if out_dir is not None else cand.path / f"compare-{base.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    doc = compare_document(base, cand, verdicts, rules, out)
+    md, page, _ = write_document(doc, out, "compare")
+    csv = out / "compare.csv"
+    verdict_frame(verdicts).to_csv(csv, index=False)
+    for table in doc.tables():  # the verdict rows live in compare.csv, unformatted
+        (out / f"{table.name}.csv").unlink(missing_ok=True)
+    paths = ComparePaths(out, md, page, csv, tuple(f.path for f in doc.figures()))
+    code = FAILED if any(v.fails for v in verdicts) else OK
+    return CompareResult(code, paths, verdicts, rules)
+
+
+__all__ = ["FAIL_ON_FORM", "CompareResult", "ComparePaths", "compare_runs"]

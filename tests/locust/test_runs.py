@@ -1,0 +1,216 @@
+"""Real Locust processes (headless, bounded) against a real mock on loopback.
+
+Every Locust process here has a ``--run-time``, a ``--stop-timeout`` and a
+subprocess timeout, and is killed at the end whatever happens.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from locustfiles.launch import ROOT, run_locust
+from mock_service.launcher import launch
+from results.run_folder import RunFolder
+from results.schema import SCHEMA
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def mock_url() -> Iterator[str]:
+    with launch("fast", accounts=200) as url:
+        yield url
+
+
+def _api_requests(url: str) -> int:
+    stats = httpx.get(f"{url}/_mock/stats", timeout=5).json()
+    return sum(e["requests"] for key, e in stats["endpoints"].items() if "/api/v1/" in key)
+
+
+def _locust_csv(run_dir: Path) -> dict[str, dict[str, str]]:
+    """Locust's statistics at the end (its own CSV is a snapshot up to 1 s old)."""
+    with (run_dir / "locust_stats_final.csv").open(newline="") as f:
+        return {row["Name"]: row for row in csv.DictReader(f)}
+
+
+def _nearest_rank(values: np.ndarray, q: float) -> float:
+    """The histogram's definition: the ceil(q% of n)-th smallest value."""
+    ordered = np.sort(values)
+    return float(ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1])
+
+
+def test_single_process_run_leaves_a_complete_run_folder(tmp_path: Path, mock_url: str) -> None:
+    httpx.post(f"{mock_url}/_mock/reset", timeout=5)
+    run_dir = run_locust(
+        users=5, spawn_rate=5, run_time="4s", target=mock_url, runs_root=tmp_path, label="single"
+    )
+    folder = RunFolder(run_dir)
+    for name in ("meta.json", "summary.json", "samples.parquet", "locust_stats.csv", "locust.html"):
+        assert (run_dir / name).exists(), name
+    meta, summary = folder.meta(), folder.summary()
+    assert meta["kind"] == "locust" and meta["ended_at"]
+    assert meta["pool"]["transport"] == "gevent"
+    assert summary["complete"] is True and summary["cut_short"] is None
+    assert pq.read_schema(folder.samples_path).equals(SCHEMA)
+
+    samples = pd.read_parquet(folder.samples_path)
+    assert set(samples["phase"].astype(str)) == {"locust"}
+    assert set(samples["step"].astype(str)) <= {"steady", "ramp"}
+    assert samples["concurrency"].max() == 5
+    steady = [s for s in summary["steps"] if s["step"] == "steady"]
+    assert steady and steady[0]["concurrency"] == 5
+    assert summary["throughput"][0]["requests_per_s"] > 0
+    assert {row["operation"] for row in summary["latency"]} >= {"get_account_profile"}
+    assert all(h["loop_lag_p99_ms"] is not None for h in summary["generator_health"])
+
+    # one Locust row per operation, the same counts as the harness's own rows
+    locust_rows = _locust_csv(run_dir)
+    counts = samples.groupby("operation", observed=True).size()
+    for op, n in counts.items():
+        assert int(locust_rows[op]["Request Count"]) == n
+    assert summary["locust"]["merged_requests"] == len(samples)
+    assert summary["locust"]["locust_requests"] == len(samples)
+    assert int(samples["attempts"].sum()) == _api_requests(mock_url)
+
+
+def test_master_and_two_workers_merge_exactly(tmp_path: Path, mock_url: str) -> None:
+    httpx.post(f"{mock_url}/_mock/reset", timeout=5)
+    run_dir = run_locust(
+        users=8,
+        spawn_rate=8,
+        run_time="5s",
+        processes=2,
+        target=mock_url,
+        runs_root=tmp_path,
+        label="distributed",
+    )
+    summary = RunFolder(run_dir).summary()
+    assert summary["complete"] is True
+    section = summary["locust"]
+    workers = section["workers"]
+    assert sorted(w["worker"] for w in workers) == [0, 1]
+    for w in workers:
+        assert w["requests"] > 0
+        assert w["requests"] == w["rows_reported"] == w["rows_received"]
+    merged = section["merged_requests"]
+    assert merged == sum(w["requests"] for w in workers)
+    assert merged == section["locust_requests"]
+
+    samples = pd.read_parquet(RunFolder(run_dir).samples_path)
+    assert len(samples) == merged
+    assert sorted(samples["worker"].unique()) == [0, 1]
+    # the mock saw every attempt, and nothing else
+    assert int(samples["attempts"].sum()) == _api_requests(mock_url)
+
+    # merged histograms agree with the raw rows within the histogram's 0.1%
+    for row in section["operations"]:
+        values = samples.loc[samples["operation"] == row["operation"], "latency_ns"].to_numpy()
+        assert row["harness"]["count"] == len(values)
+        for q in (50, 95, 99):
+            exact_ms = _nearest_rank(values, q) / 1e6
+            got = row["harness"][f"p{q}_ms"]
+            assert got == pytest.approx(exact_ms, rel=1e-3, abs=1e-3), (row["operation"], q)
+        assert row["locust"]["count"] == len(values)
+
+
+def test_step_shape_labels_each_plateau(
+    tmp_path: Path, mock_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCOUNT_STEPS", "1,3")
+    monkeypatch.setenv("ACCOUNT_STEP_SECONDS", "2")
+    run_dir = run_locust(
+        users=1,
+        spawn_rate=1,
+        run_time="1s",
+        shape="step",
+        scenario="quick",
+        target=mock_url,
+        runs_root=tmp_path,
+        label="steps",
+    )
+    summary = RunFolder(run_dir).summary()
+    rows = {row["step"]: row for row in summary["throughput"]}
+    assert set(rows) == {"users=1", "users=3"}
+    assert rows["users=1"]["concurrency"] == 1 and rows["users=3"]["concurrency"] == 3
+    for row in rows.values():
+        assert row["requests"] > 0 and 1.0 < row["duration_s"] <= 2.3
+    samples = pd.read_parquet(RunFolder(run_dir).samples_path)
+    assert set(samples["step"].astype(str)) <= {"users=1", "users=3", "ramp"}
+    assert summary["complete"] is True
+
+
+def test_locustfile_alone_with_env_overrides(tmp_path: Path, mock_url: str) -> None:
+    """``locust -f locustfiles/account_service.py --host URL``; weights and pool from env."""
+    scenario = tmp_path / "reads.toml"
+    scenario.write_text(
+        "[weights]\n" + "".join(f"{op} = 0\n" for op in _OTHER_OPS) + "get_account_profile = 1\n"
+    )
+    env = {
+        **os.environ,
+        "ACCOUNT_SCENARIO": str(scenario),
+        "ACCOUNT_POOL": "max_keepalive=5,transport=httpx",
+    }
+    cmd = [sys.executable, "-m", "locust", "-f", "locustfiles/account_service.py"]
+    cmd += ["--host", mock_url, "--headless", "-u", "3", "-r", "3", "-t", "3s"]
+    cmd += ["--stop-timeout", "5", "--csv", str(tmp_path / "plain"), "--only-summary"]
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with (tmp_path / "plain_stats.csv").open(newline="") as f:
+        names = {row["Name"] for row in csv.DictReader(f)} - {"Aggregated"}
+    # on_start's own calls (ensure, the shared-set listing), then only profile reads
+    assert names == {"ensure_account", "list_accounts", "get_account_profile"}
+
+
+_OTHER_OPS = (
+    "search_accounts",
+    "list_accounts",
+    "get_account_by_email",
+    "ensure_account",
+    "update_account_preferences",
+    "update_account_profile",
+    "change_account_status",
+    "delete_account",
+)
+
+
+def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str) -> None:
+    cmd = [sys.executable, "-m", "locustfiles.launch", "--users", "3", "--spawn-rate", "3"]
+    cmd += ["--run-time", "60s", "--target", mock_url, "--runs-root", str(tmp_path)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        logs: list[Path] = []
+        while time.monotonic() < deadline:
+            logs = list(tmp_path.glob("*/locust-locust.log"))
+            if logs and "All users spawned" in logs[0].read_text(errors="replace"):
+                break
+            time.sleep(0.2)
+        assert logs, "Locust never started"
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    folder = RunFolder(logs[0].parent)
+    summary = folder.summary()
+    assert summary["complete"] is False
+    assert summary["cut_short"].startswith("interrupted")
+    assert len(pd.read_parquet(folder.samples_path)) > 0
+    assert folder.meta()["ended_at"]
