@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,14 +28,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-from locust.util.timespan import parse_timespan
-
 from client.retry import RetryPolicy
 from client.settings import PoolSettings
 from drivers.scenario import Scenario, load_scenario
+from locustfiles import options
 from locustfiles.aggregate import Aggregate, TableSamples, Timeline
 from locustfiles.meta import ROOT, build_meta, now_iso
 from locustfiles.options import parse_pool, pool_text
+from locustfiles.stages import MIN_WARMUP_S, plan_stages
 from locustfiles.summary import build_summary
 from results.run_folder import RunFolder, new_run_dir
 
@@ -44,6 +45,7 @@ STOP_TIMEOUT_S = 10
 #: beyond the planned duration: start-up, worker connection, stop and report writing
 SLACK_S = 60.0
 TERM_GRACE_S = 30.0
+_TIMESPAN = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?")
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -132,13 +134,23 @@ def _locust_version() -> str:
 
 def _planned_seconds(run_time: str, shape: str | None, env: dict[str, str]) -> float:
     if shape is None:
-        return float(parse_timespan(run_time))
-    from locustfiles import options, shapes
-
-    settings = options.resolve(argparse.Namespace(**{"account_scenario": env["ACCOUNT_SCENARIO"]}))
-    warmup = max(shapes.MIN_WARMUP_S, settings.scenario.throughput.warmup_s)
-    stages = shapes.plan_stages(settings.step_levels, settings.plateau_s, warmup)
+        return parse_timespan(run_time)
+    settings = options.resolve(argparse.Namespace(account_scenario=env["ACCOUNT_SCENARIO"]))
+    warmup = max(MIN_WARMUP_S, settings.scenario.throughput.warmup_s)
+    stages = plan_stages(settings.step_levels, settings.plateau_s, warmup)
     return stages[-1].end_s if stages else 0.0
+
+
+def parse_timespan(text: str) -> float:
+    """Locust's ``--run-time`` forms: ``90``, ``90s``, ``1m30s``, ``2h`` (Locust not imported:
+    it monkey-patches the importing process)."""
+    match = _TIMESPAN.fullmatch(text.strip())
+    if not text.strip() or match is None:
+        raise ValueError(f"run_time takes e.g. 60s, 1m30s or 2h, not {text!r}")
+    if text.strip().isdigit():
+        return float(text)
+    h, m, s = (float(g) if g else 0.0 for g in match.groups())
+    return h * 3600 + m * 60 + s
 
 
 def _free_port() -> int:

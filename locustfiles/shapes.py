@@ -13,33 +13,12 @@ summary's throughput rows line up with ``bench.py run``'s ``c=N`` rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from locust import LoadTestShape
 
 from locustfiles import options
+from locustfiles.stages import MIN_WARMUP_S, Stage, plan_stages
 
-MIN_WARMUP_S = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    label: str
-    users: int
-    start_s: float  # from the shape's start
-    measure_from_s: float
-    end_s: float
-
-
-def plan_stages(levels: tuple[int, ...], plateau_s: float, warmup_s: float) -> tuple[Stage, ...]:
-    """Back-to-back stages; a repeated level gets a ``#2`` suffix to keep labels unique."""
-    stages, seen, t = [], {}, 0.0
-    for users in levels:
-        seen[users] = seen.get(users, 0) + 1
-        label = f"users={users}" + (f"#{seen[users]}" if seen[users] > 1 else "")
-        stages.append(Stage(label, users, t, t + warmup_s, t + warmup_s + plateau_s))
-        t += warmup_s + plateau_s
-    return tuple(stages)
+__all__ = ["MIN_WARMUP_S", "Stage", "StepShape", "plan_stages"]
 
 
 class StepShape(LoadTestShape):

@@ -42,7 +42,7 @@ def test_pool_settings_parse_the_cli_form_and_name_bad_keys() -> None:
     assert pool == PoolSettings(5, 10, 2.5, transport="httpx")
     with pytest.raises(ValueError, match="accepted keys: max_keepalive"):
         PoolSettings.parse("max_conns=3")
-    with pytest.raises(ValueError, match="transport must be one of aiohttp, httpx"):
+    with pytest.raises(ValueError, match="transport must be one of lean, aiohttp, httpx, gevent"):
         PoolSettings.parse("transport=curl")
     with pytest.raises(ValueError, match="takes a int"):
         PoolSettings.parse("max_connections=lots")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -148,11 +149,11 @@ class _Columns:
         for f in SCHEMA:
             values = np.concatenate([c[f.name] for c in self.chunks])
             if pa.types.is_dictionary(f.type):
-                names, codes = np.unique(values.astype(str), return_inverse=True)
+                codes, names = pd.factorize(values)
                 arrays.append(
                     pa.DictionaryArray.from_arrays(
                         pa.array(codes.astype(f.type.index_type.to_pandas_dtype())),
-                        pa.array(names.tolist(), pa.string()),
+                        pa.array([str(n) for n in names], pa.string()),
                     )
                 )
             else:
