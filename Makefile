@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## the main job, against the embedded mock
-	$(BIN)/python bench.py demo
+	$(BIN)/python bench.py run
 
 test: $(STAMP)  ## lint, then the whole test suite
 	$(BIN)/ruff check .
