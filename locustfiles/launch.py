@@ -71,6 +71,7 @@ def run_locust(
     runs_root: Path = Path("runs"),
     accounts: int = 1000,
     extra_args: Sequence[str] = (),
+    cpu: int | None = None,
 ) -> Path:
     """Run Locust headless (``processes`` > 1: master and workers); returns the run folder."""
     if shape is not None and shape not in SHAPES:
@@ -118,7 +119,7 @@ def run_locust(
         planned = _planned_seconds(run_time, shape, env)
         cut_short, codes = _run_processes(
             run_dir, files, url, users, spawn_rate, run_time, processes, shape, env,
-            planned + SLACK_S, extra_args,
+            planned + SLACK_S, extra_args, cpu,
         )  # fmt: skip
     _finish(folder, meta, cut_short, codes, time.monotonic() - started)
     if cut_short == "interrupted":
@@ -171,6 +172,7 @@ def _run_processes(
     env: dict[str, str],
     budget_s: float,
     extra_args: Sequence[str],
+    cpu: int | None = None,
 ) -> tuple[str | None, dict[str, int | None]]:
     """Start master (+ workers) and wait up to ``budget_s``; returns (cut short, exit codes)."""
     base = [sys.executable, "-m", "locust", "-f", files]
@@ -190,9 +192,9 @@ def _run_processes(
     procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
     cut_short: str | None = None
     try:
-        procs.append(_spawn("master" if workers else "locust", master, env, run_dir))
+        procs.append(_spawn("master" if workers else "locust", master, env, run_dir, cpu))
         for i, cmd in enumerate(workers):
-            procs.append(_spawn(f"worker-{i}", cmd, env, run_dir))
+            procs.append(_spawn(f"worker-{i}", cmd, env, run_dir, cpu))
         main = procs[0][1]
         try:
             main.wait(timeout=budget_s)
@@ -217,12 +219,18 @@ def _run_processes(
 
 
 def _spawn(
-    name: str, cmd: list[str], env: dict[str, str], run_dir: Path
+    name: str, cmd: list[str], env: dict[str, str], run_dir: Path, cpu: int | None = None
 ) -> tuple[str, subprocess.Popen[bytes], IO[bytes]]:
     log = (run_dir / f"locust-{name}.log").open("wb")
     # own session: a Ctrl-C reaches only us, and we stop Locust in the order that keeps its data
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None,
     )
     return name, proc, log
 

@@ -36,7 +36,10 @@ accounts = 8
     ("argv", "expected"),
     [
         (["run", "--pool", "max_conns=3"], "accepted keys: max_keepalive"),
-        (["run", "--pool", "transport=curl"], "transport must be one of lean, aiohttp, httpx, gevent"),
+        (
+            ["run", "--pool", "transport=curl"],
+            "transport must be one of lean, aiohttp, httpx, gevent",
+        ),
         (["run", "--phases", "latency,warp"], "accepted: latency, throughput, pooling, batch"),
         (
             ["run", "--loop", "tokio"],

@@ -1,0 +1,48 @@
+"""Stock Locust users reading profiles, the yardsticks of ``benchmarks/locust_speed.py``.
+
+``FastProfileUser`` (``FastHttpUser``) and ``PlainProfileUser`` (``HttpUser``) send
+the same request as the reference-client user's profile read. Their
+response times also go into a :class:`~client.histogram.LatencyHistogram`
+(written to ``$BASELINE_HISTOGRAM`` at quit), so all rows of the benchmark
+can be read from the same unrounded kind of data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from typing import Any
+
+from locust import FastHttpUser, HttpUser, events, task
+
+from client.histogram import LatencyHistogram
+
+PROFILE = "/api/v1/accounts/profile/seed_user_{:06d}"
+ACCOUNTS = int(os.environ.get("BASELINE_ACCOUNTS", "900"))
+_histogram = LatencyHistogram()
+
+
+class FastProfileUser(FastHttpUser):
+    @task
+    def get_account_profile(self) -> None:
+        self.client.get(PROFILE.format(random.randrange(ACCOUNTS)), name="get_account_profile")
+
+
+class PlainProfileUser(HttpUser):
+    @task
+    def get_account_profile(self) -> None:
+        self.client.get(PROFILE.format(random.randrange(ACCOUNTS)), name="get_account_profile")
+
+
+@events.request.add_listener
+def _record(response_time: float, **_: Any) -> None:
+    _histogram.record(int(response_time * 1e6))
+
+
+@events.quit.add_listener
+def _write(**_: Any) -> None:
+    target = os.environ.get("BASELINE_HISTOGRAM")
+    if target:
+        with open(target, "w", encoding="utf-8") as f:
+            json.dump(_histogram.to_dict(), f)

@@ -1,0 +1,114 @@
+"""Reports from real quick runs of bench.py against the embedded mock.
+
+Three runs (about 15-20 s each): ``fast`` twice and a slower profile (every
+endpoint ~8 ms). On the ``fast`` profile the latency is the harness's own
+(about 1 ms) and varies up to 2x between runs on a small machine, so the gate
+threshold sits well above that run-to-run noise and well below the planted
+slowdown (5-10x).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reports import build_report, compare_runs
+from reports.analysis import analyse
+from reports.load import load_run
+from results import load_samples
+
+ROOT = Path(__file__).resolve().parents[2]
+GATE = "p50:+300%"
+SLOW_PROFILE = """
+name = "slow"
+seed = 42
+[default_latency]
+p50 = 8.0
+p95 = 15.0
+p99 = 20.0
+"""
+
+
+def _has_run_command() -> bool:
+    done = subprocess.run(
+        [sys.executable, "bench.py", "run", "--help"], cwd=ROOT, capture_output=True, timeout=60
+    )
+    return done.returncode == 0 and b"--quick" in done.stdout
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _has_run_command(), reason="bench.py run --quick is not available"),
+]
+
+
+def _quick_run(root: Path, label: str, profile: str) -> Path:
+    out = root / label
+    subprocess.run(
+        [sys.executable, "bench.py", "run", "--quick", "--profile", profile, "--no-report",
+         "--runs-dir", str(out), "--label", label],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    return folder
+
+
+@pytest.fixture(scope="module")
+def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("real")
+    slow = root / "slow.toml"
+    slow.write_text(SLOW_PROFILE)
+    return {
+        "fast1": _quick_run(root, "fast1", "fast"),
+        "fast2": _quick_run(root, "fast2", "fast"),
+        "slow": _quick_run(root, "slow", str(slow)),
+    }
+
+
+def test_report_from_a_real_run(real_runs: dict[str, Path]) -> None:
+    paths = build_report(real_runs["fast1"])
+    assert paths.html.exists() and len(paths.images) >= 5
+    run = load_run(real_runs["fast1"])
+    analysis = analyse(run)
+    raw = load_samples(run.path)
+    lat = raw[(raw["phase"] == "latency") & (raw["error"] == "")]
+    assert len(analysis.latency) == raw.loc[raw["phase"] == "latency", "operation"].nunique()
+    for row in analysis.latency.itertuples():
+        values = lat.loc[lat["operation"] == row.operation, "latency_ns"].to_numpy()
+        assert row.p95_ms == pytest.approx(np.percentile(values, 95) / 1e6, rel=1e-9)
+        assert row.avg_ms == pytest.approx(values.mean() / 1e6, rel=1e-9)
+    for step, row in zip(
+        [s for s in run.summary["steps"] if s["phase"] == "throughput"],
+        analysis.windows.itertuples(),
+        strict=True,
+    ):
+        inside = raw[
+            (raw["phase"] == "throughput")
+            & (raw["step"] == step["step"])
+            & (raw["start_ns"] >= step["start_ns"])
+            & (raw["start_ns"] < step["end_ns"])
+        ]
+        seconds = (step["end_ns"] - step["start_ns"]) / 1e9
+        assert row.throughput_rps == pytest.approx(len(inside) / seconds, rel=1e-9)
+    assert analysis.usl is not None  # four concurrency levels
+    assert not analysis.pooling.empty and not analysis.batch.empty
+
+
+def test_same_profile_is_not_flagged(real_runs: dict[str, Path], tmp_path: Path) -> None:
+    for a, b in (("fast1", "fast2"), ("fast2", "fast1")):
+        result = compare_runs(real_runs[a], real_runs[b], fail_on=GATE, out_dir=tmp_path / a)
+        assert result.exit_code == 0, result.frame().query("fails")
+
+
+def test_slower_profile_is_flagged(real_runs: dict[str, Path], tmp_path: Path) -> None:
+    result = compare_runs(real_runs["fast1"], real_runs["slow"], fail_on=GATE, out_dir=tmp_path)
+    assert result.exit_code == 1
+    ops = result.frame().query("group == 'operation' and metric == 'p50'")
+    assert (ops["verdict"] == "regressed").all() and ops["fails"].all()
