@@ -3,8 +3,8 @@
 ``FastProfileUser`` (``FastHttpUser``) and ``PlainProfileUser`` (``HttpUser``) send
 the same request as the reference-client user's profile read. Their
 response times also go into a :class:`~client.histogram.LatencyHistogram`
-(written to ``$BASELINE_HISTOGRAM`` at quit), so all rows of the benchmark
-can be read from the same unrounded kind of data.
+(written to ``$BASELINE_HISTOGRAM`` at quit, with the generator-health
+figures), so all rows of the benchmark are read from the same kind of data.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from typing import Any
 from locust import FastHttpUser, HttpUser, events, task
 
 from client.histogram import LatencyHistogram
+from locustfiles.health import HealthSampler, HealthSeries
 
 PROFILE = "/api/v1/accounts/profile/seed_user_{:06d}"
 ACCOUNTS = int(os.environ.get("BASELINE_ACCOUNTS", "900"))
 _histogram = LatencyHistogram()
+_health = HealthSampler()
 
 
 class FastProfileUser(FastHttpUser):
@@ -40,9 +42,18 @@ def _record(response_time: float, **_: Any) -> None:
     _histogram.record(int(response_time * 1e6))
 
 
+@events.test_start.add_listener
+def _start_health(**_: Any) -> None:
+    _health.start()
+
+
 @events.quit.add_listener
 def _write(**_: Any) -> None:
+    """The histogram, and the same generator-health figures the harness's users get."""
     target = os.environ.get("BASELINE_HISTOGRAM")
-    if target:
-        with open(target, "w", encoding="utf-8") as f:
-            json.dump(_histogram.to_dict(), f)
+    if not target:
+        return
+    series = HealthSeries()
+    series.add(_health.drain())
+    with open(target, "w", encoding="utf-8") as f:
+        json.dump({**_histogram.to_dict(), "health": series.window(0, 2**62)}, f)

@@ -177,19 +177,29 @@ class ProfileMiddleware:
         service_ms = injector.slow_ms if fault is Fault.SLOW else injector.service_ms(endpoint)
         semaphore = state.semaphore
         if semaphore is None:
-            es.injected.add(service_ms)
-            if service_ms:
-                await asyncio.sleep(service_ms / 1000)
-            await self._serve(scope, app_receive, counting_send, endpoint)
+            await self._service(scope, app_receive, counting_send, endpoint, es, service_ms)
             return
         loop = asyncio.get_running_loop()
         queued = loop.time()
         async with semaphore:
             es.queue.add((loop.time() - queued) * 1000)
-            es.injected.add(service_ms)
+            await self._service(scope, app_receive, counting_send, endpoint, es, service_ms)
+
+    async def _service(
+        self, scope: Scope, receive: Any, send: Any, endpoint: str, es: Any, service_ms: float
+    ) -> None:
+        """The injected service time, stretched by contention, then the answer."""
+        state = self.state
+        if service_ms and (state.profile.contention or state.profile.coherency):
+            service_ms *= state.profile.slowdown(state.in_service + 1)
+        es.injected.add(service_ms)
+        state.in_service += 1
+        try:
             if service_ms:
                 await asyncio.sleep(service_ms / 1000)
-            await self._serve(scope, app_receive, counting_send, endpoint)
+            await self._serve(scope, receive, send, endpoint)
+        finally:
+            state.in_service -= 1
 
     async def _serve(self, scope: Scope, receive: Any, send: Any, endpoint: str) -> None:
         """The fast lane for hot reads, FastAPI for everything else."""

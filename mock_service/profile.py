@@ -91,7 +91,24 @@ class Profile(_Frozen):
     )
     capacity: int | None = Field(default=None, ge=1, le=100_000, description="None: unlimited")
     new_connection_ms: float = Field(default=0.0, ge=0, le=60_000)
+    contention: float = Field(
+        default=0.0, ge=0, le=1, description="USL sigma: serialisation cost per request in service"
+    )
+    coherency: float = Field(
+        default=0.0, ge=0, le=1, description="USL kappa: crosstalk cost per pair in service"
+    )
     faults: Faults = Faults()
+
+    def slowdown(self, in_service: int) -> float:
+        """The service-time factor with ``in_service`` requests in service (itself included).
+
+        The Universal Scalability Law's denominator, ``1 + σ(n−1) + κn(n−1)``:
+        with N closed-loop workers the mock's throughput follows
+        ``X(N) = N / (S · slowdown(N))``, rising, flattening, and (with κ > 0)
+        falling again, as real services do under contention and crosstalk.
+        """
+        n = in_service
+        return 1.0 + self.contention * (n - 1) + self.coherency * n * (n - 1)
 
     @field_validator("latency", mode="before")
     @classmethod

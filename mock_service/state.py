@@ -37,6 +37,7 @@ class MockState:
         self.profile = profile
         self.injector = Injector(profile)
         self.semaphore = asyncio.Semaphore(profile.capacity) if profile.capacity else None
+        self.in_service = 0  # API requests between the start and the end of their service time
 
     def reset(self, *, reseed_store: bool = False) -> None:
         """Zero the stats, replay the random streams from the seed, optionally rebuild the store."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
-from mock_service.query_cache import QueryCache
+from mock_service.query_cache import Matches, QueryCache
 from mock_service.search_index import SearchIndex, make_key
 
 PLANS: tuple[str, ...] = ("free", "basic", "premium", "enterprise", "pro", "active")
@@ -157,7 +157,7 @@ class AccountStore:
         self._counts[(plan, is_active)] += 1
         key = make_key(name, email)
         self._index.append(key)
-        self._cache.appended(account.position, key)
+        self._cache.appended(account.position, key, (plan, is_active))
         return account
 
     def update(
@@ -182,7 +182,8 @@ class AccountStore:
             old_key = self._index.key(account.position)
             new_key = make_key(account.name, account.email)
             self._index.replace(account.position, new_key)
-            self._cache.replaced(account.position, old_key, new_key)
+            group = (account.subscription_status, account.is_active)
+            self._cache.replaced(account.position, old_key, new_key, group)
         if preferences:
             account.preferences = {**account.preferences, **preferences}
         self._touch(account)
@@ -190,8 +191,13 @@ class AccountStore:
 
     def set_active(self, account: Account, active: bool) -> None:
         if account.is_active != active:
-            self._counts[(account.subscription_status, account.is_active)] -= 1
-            self._counts[(account.subscription_status, active)] += 1
+            old, new = (
+                (account.subscription_status, account.is_active),
+                (account.subscription_status, active),
+            )
+            self._counts[old] -= 1
+            self._counts[new] += 1
+            self._cache.regrouped(self._index.key(account.position), old, new)
             account.is_active = active
         self._touch(account)
 
@@ -229,26 +235,40 @@ class AccountStore:
 
         accounts = self._accounts
         if search:
-            positions = self._positions(search)
+            q = search.lower()
+            if SearchIndex.needs_scan(q):
+                matches = [i for i in self._matching(q, newest_first=False) if keep(accounts[i])]
+                total = len(matches)
+                stop = max(total - offset, 0)
+                chosen = [accounts[i] for i in reversed(matches[max(stop - limit, 0) : stop])]
+                return Page(chosen, total)
+            cached = self._cached_matches(q)
+            total = cached.count(is_active, plan)
+            positions = cached.positions
             if is_active is None and plan is None:
-                total = len(positions)
                 stop = max(total - offset, 0)
                 chosen = [accounts[i] for i in reversed(positions[max(stop - limit, 0) : stop])]
                 return Page(chosen, total)
-            matches = [i for i in positions if keep(accounts[i])]
-            total = len(matches)
-            stop = max(total - offset, 0)
-            chosen = [accounts[i] for i in reversed(matches[max(stop - limit, 0) : stop])]
-            return Page(chosen, total)
+            if offset >= total:
+                return Page([], total)
+            return Page(self._walk(reversed(positions), keep, offset, limit), total)
         total = self._count(is_active, plan)
         if offset >= total:
             return Page([], total)
         if is_active is None and plan is None:
             stop = len(accounts) - offset
             return Page(accounts[max(stop - limit, 0) : stop][::-1], total)
+        return Page(self._walk(range(len(accounts) - 1, -1, -1), keep, offset, limit), total)
+
+    def _walk(
+        self, order: Iterable[int], keep: Callable[[Account], bool], offset: int, limit: int
+    ) -> list[Account]:
+        """Skip ``offset`` kept accounts along ``order``, then take up to ``limit``."""
+        accounts = self._accounts
         chosen: list[Account] = []
         skipped = 0
-        for a in reversed(accounts):
+        for i in order:
+            a = accounts[i]
             if keep(a):
                 if skipped < offset:
                     skipped += 1
@@ -256,7 +276,7 @@ class AccountStore:
                 chosen.append(a)
                 if len(chosen) >= limit:
                     break
-        return Page(chosen, total)
+        return chosen
 
     def search(self, query: str, *, limit: int, include_inactive: bool = False) -> list[Account]:
         """Up to ``limit`` accounts whose name or email contains ``query``, newest first."""
@@ -265,7 +285,7 @@ class AccountStore:
         q = query.lower()
         cached = None if SearchIndex.needs_scan(q) else self._cache.get(q)
         if cached is not None:
-            candidates: Iterable[int] = reversed(cached)
+            candidates: Iterable[int] = reversed(cached.positions)
         else:
             candidates = self._matching(q, newest_first=True)
         seen: list[int] = []
@@ -277,18 +297,22 @@ class AccountStore:
                 if len(found) >= limit:
                     return found
         if cached is None and not SearchIndex.needs_scan(q):
-            self._cache.put(q, reversed(seen))  # the walk saw every match: remember them
+            self._remember(q, seen[::-1])  # the walk saw every match
         return found
 
-    def _positions(self, query: str) -> Sequence[int]:
-        """Ascending positions matching ``query``, from the cache when possible."""
-        q = query.lower()
-        if SearchIndex.needs_scan(q):
-            return list(self._matching(q, newest_first=False))
+    def _cached_matches(self, q: str) -> Matches:
+        """Matches of a lower-cased, index-searchable query, from the cache when possible."""
         cached = self._cache.get(q)
         if cached is None:
-            cached = self._cache.put(q, self._index.oldest_first(q))
+            cached = self._remember(q, self._index.oldest_first(q))
         return cached
+
+    def _remember(self, q: str, ascending: list[int]) -> Matches:
+        accounts = self._accounts
+        groups = Counter(
+            (accounts[i].subscription_status, accounts[i].is_active) for i in ascending
+        )
+        return self._cache.put(q, ascending, groups)
 
     def clear_search_cache(self) -> None:
         """Forget remembered searches (benchmarks use it to time a cold query)."""

@@ -19,7 +19,11 @@ from reports.usl import UslFit, fit_usl
 ERROR_WARN_SHARE = 0.01
 
 #: run kind -> (phase of the per-operation latency table, phase of the concurrency windows)
-PHASES = {"run": ("latency", "throughput"), "sweep": ("sweep", "sweep"), "locust": ("locust", "locust")}
+PHASES = {
+    "run": ("latency", "throughput"),
+    "sweep": ("sweep", "sweep"),
+    "locust": ("locust", "locust"),
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,11 @@ def seed_latency(latency: pd.DataFrame) -> pd.DataFrame:
 def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
     """Throughput patterns, pooling and batch figures beside the seed's."""
     rows = []
-    by_level = dict(zip(windows.get("concurrency", []), windows.get("throughput_rps", []),
-                        strict=True)) if not windows.empty else {}
+    by_level = (
+        dict(zip(windows.get("concurrency", []), windows.get("throughput_rps", []), strict=True))
+        if not windows.empty
+        else {}
+    )
     for level, (name, published, _) in seed.THROUGHPUT_RPS.items():
         if level == 100:
             candidates = [c for c in by_level if c >= 100]
@@ -97,24 +104,52 @@ def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame
     if not pooled.empty:
         first, rest = float(pooled["first_ms"].iloc[0]), float(pooled["avg_ms"].iloc[0])
         rows.append(_seed_row("Pooling", "First request", "ms", seed.POOLING_FIRST_MS, first))
-        rows.append(_seed_row("Pooling", "Pooled requests (avg)", "ms", seed.POOLING_POOLED_MS,
-                              rest))
+        rows.append(
+            _seed_row("Pooling", "Pooled requests (avg)", "ms", seed.POOLING_POOLED_MS, rest)
+        )
         rows.append(_seed_row("Pooling", "Speed-up", "x", seed.POOLING_SPEEDUP, first / rest))
     if not batch.empty and set(batch["mode"]) >= {"sequential", "gather"}:
         wall = dict(zip(batch["mode"], batch["wall_s"], strict=True))
         n = int(batch["requests"].iloc[0])
-        rows.append(_seed_row("Batch", f"Sequential ({n} requests)", "s", seed.BATCH_SEQUENTIAL_S,
-                              float(wall["sequential"])))
-        rows.append(_seed_row("Batch", f"asyncio.gather ({n} requests)", "s", seed.BATCH_GATHER_S,
-                              float(wall["gather"])))
-        rows.append(_seed_row("Batch", "Speed-up", "x", seed.BATCH_SPEEDUP,
-                              float(wall["sequential"] / wall["gather"])))
+        rows.append(
+            _seed_row(
+                "Batch",
+                f"Sequential ({n} requests)",
+                "s",
+                seed.BATCH_SEQUENTIAL_S,
+                float(wall["sequential"]),
+            )
+        )
+        rows.append(
+            _seed_row(
+                "Batch",
+                f"asyncio.gather ({n} requests)",
+                "s",
+                seed.BATCH_GATHER_S,
+                float(wall["gather"]),
+            )
+        )
+        rows.append(
+            _seed_row(
+                "Batch",
+                "Speed-up",
+                "x",
+                seed.BATCH_SPEEDUP,
+                float(wall["sequential"] / wall["gather"]),
+            )
+        )
     return pd.DataFrame(rows)
 
 
 def _seed_row(group: str, item: str, unit: str, published: float, measured: float) -> dict:
-    return {"group": group, "item": item, "unit": unit, "seed": published, "measured": measured,
-            "ratio": measured / published if published else np.nan}
+    return {
+        "group": group,
+        "item": item,
+        "unit": unit,
+        "seed": published,
+        "measured": measured,
+        "ratio": measured / published if published else np.nan,
+    }
 
 
 def health_frame(summary: dict) -> pd.DataFrame:
@@ -126,23 +161,32 @@ def find_warnings(run: Run, errors: pd.DataFrame, error_share: float) -> tuple[W
     out = []
     for h in run.summary.get("generator_health") or []:
         if h.get("saturated"):
-            out.append(Warning_(
-                "saturated",
-                f"Load generator saturated during **{h.get('phase')} {h.get('step')}** "
-                f"(CPU {h.get('cpu_percent', '?')}%, loop lag p99 "
-                f"{h.get('loop_lag_p99_ms', '?')} ms): those figures measure the harness, "
-                "not the service.",
-            ))
+            out.append(
+                Warning_(
+                    "saturated",
+                    f"Load generator saturated during **{h.get('phase')} {h.get('step')}** "
+                    f"(CPU {h.get('cpu_percent', '?')}%, loop lag p99 "
+                    f"{h.get('loop_lag_p99_ms', '?')} ms): those figures measure the harness, "
+                    "not the service.",
+                )
+            )
     if run.summary and (run.summary.get("complete") is False or run.summary.get("cut_short")):
         reason = run.summary.get("cut_short") or "no reason recorded"
-        out.append(Warning_("cut_short", f"Run cut short: {reason}. Tables cover the steps that "
-                                         "finished."))
+        out.append(
+            Warning_("cut_short", f"Run cut short: {reason}. Tables cover the steps that finished.")
+        )
     if error_share > ERROR_WARN_SHARE:
-        worst = (errors.groupby(["phase", "label"])["count"].sum().sort_values(ascending=False)
-                 .head(3))
+        worst = (
+            errors.groupby(["phase", "label"])["count"].sum().sort_values(ascending=False).head(3)
+        )
         where = ", ".join(f"{p}/{op} ({n:,})" for (p, op), n in worst.items())
-        out.append(Warning_("errors", f"{error_share:.1%} of requests failed (more than "
-                                      f"{ERROR_WARN_SHARE:.0%}); most in {where}."))
+        out.append(
+            Warning_(
+                "errors",
+                f"{error_share:.1%} of requests failed (more than "
+                f"{ERROR_WARN_SHARE:.0%}); most in {where}.",
+            )
+        )
     return tuple(out)
 
 
@@ -190,8 +234,9 @@ def analyse(run: Run) -> Analysis:
         usl_by_pool=by_pool,
         sweep_levels=levels,
         recommendation=recommendation,
-        seed_latency=seed_latency(latency) if on_seed else pd.DataFrame(),
-        seed_other=seed_other(windows, pooling, batch) if on_seed and run.kind == "run"
+        seed_latency=seed_latency(latency) if on_seed and run.kind == "run" else pd.DataFrame(),
+        seed_other=seed_other(windows, pooling, batch)
+        if on_seed and run.kind == "run"
         else pd.DataFrame(),
         warnings=find_warnings(run, errors, error_share),
         error_share=error_share,

@@ -45,7 +45,7 @@ def _index(u: np.ndarray, n: int) -> np.ndarray:
 def interval_counts(starts: np.ndarray, start_ns: int, end_ns: int) -> tuple[np.ndarray, float]:
     """Requests started in each interval of the window, and the interval length in s."""
     duration = (end_ns - start_ns) / 1e9
-    k = max(10, int(round(duration)))
+    k = max(10, round(duration))
     width = (end_ns - start_ns) / k
     bins = np.clip(((starts - start_ns) / width).astype(np.int64), 0, k - 1)
     return np.bincount(bins, minlength=k), width / 1e9

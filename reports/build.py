@@ -16,8 +16,12 @@ from reports.render_html import render_html
 from reports.render_md import render_markdown
 from reports.usl import UslFit
 
-MS_COLS = (Col("avg_ms", "Avg", "ms"), Col("p50_ms", "P50", "ms"), Col("p95_ms", "P95", "ms"),
-           Col("p99_ms", "P99", "ms"))
+MS_COLS = (
+    Col("avg_ms", "Avg", "ms"),
+    Col("p50_ms", "P50", "ms"),
+    Col("p95_ms", "P95", "ms"),
+    Col("p99_ms", "P99", "ms"),
+)
 
 
 @dataclass(frozen=True)
@@ -50,27 +54,48 @@ class _Sections:
 def _latency_section(s: _Sections, a: Analysis) -> None:
     if a.latency.empty:
         return
-    source = {"latency": "sequential, one request at a time",
-              "locust": "every request of the Locust run", "sweep": "every request of the sweep"}
+    source = {
+        "latency": "sequential, one request at a time",
+        "locust": "every request of the Locust run",
+        "sweep": "every request of the sweep",
+    }
     title = "Single Request Latency" if a.latency_phase == "latency" else "Latency per operation"
     s.add(
         title,
         "latency",
-        Text(f"From the `{a.latency_phase}` phase ({source[a.latency_phase]}); statistics over "
-             "successful requests, percentiles with numpy's linear interpolation."),
-        Table("latency", a.latency, (Col("label", "Operation"), *MS_COLS,
-                                     Col("requests", "Requests", "int"),
-                                     Col("errors", "Errors", "int"))),
-        Figure(plots.latency_bars(a.latency, s.png("latency_percentiles"),
-                                  "Latency percentiles per operation"),
-               "Latency percentiles per operation"),
-        Figure(plots.spectrum_plot(a.spectrum, "operation", s.png("latency_spectrum"),
-                                   "Latency percentile spectrum",
-                                   dict(zip(a.latency["operation"], a.latency["label"],
-                                            strict=True))),
-               "Latency percentile spectrum (p50 … p99.99; curves stop where the sample count "
-               "no longer supports the percentile)")
-        if not a.spectrum.empty else None,
+        Text(
+            f"From the `{a.latency_phase}` phase ({source[a.latency_phase]}); statistics over "
+            "successful requests, percentiles with numpy's linear interpolation."
+        ),
+        Table(
+            "latency",
+            a.latency,
+            (
+                Col("label", "Operation"),
+                *MS_COLS,
+                Col("requests", "Requests", "int"),
+                Col("errors", "Errors", "int"),
+            ),
+        ),
+        Figure(
+            plots.latency_bars(
+                a.latency, s.png("latency_percentiles"), "Latency percentiles per operation"
+            ),
+            "Latency percentiles per operation",
+        ),
+        Figure(
+            plots.spectrum_plot(
+                a.spectrum,
+                "operation",
+                s.png("latency_spectrum"),
+                "Latency percentile spectrum",
+                dict(zip(a.latency["operation"], a.latency["label"], strict=True)),
+            ),
+            "Latency percentile spectrum (p50 … p99.99; curves stop where the sample count "
+            "no longer supports the percentile)",
+        )
+        if not a.spectrum.empty
+        else None,
     )
 
 
@@ -82,27 +107,49 @@ def _throughput_sections(s: _Sections, a: Analysis) -> None:
         s.add(
             "Throughput (requests/second)",
             "throughput",
-            Text("Closed loop, the scenario's weighted operation mix: requests that *started* "
-                 "inside each measured window, divided by the window's length."),
-            Table("throughput", a.throughput, (Col("pattern", "Pattern"),
-                                               Col("throughput_rps", "Throughput", "rps"),
-                                               Col("notes", "Notes"))),
+            Text(
+                "Closed loop, the scenario's weighted operation mix: requests that *started* "
+                "inside each measured window, divided by the window's length."
+            ),
+            Table(
+                "throughput",
+                a.throughput,
+                (
+                    Col("pattern", "Pattern"),
+                    Col("throughput_rps", "Throughput", "rps"),
+                    Col("notes", "Notes"),
+                ),
+            ),
         )
         level_title, level_col = "Latency at each concurrency", Col("concurrency", "Workers", "int")
     else:
         level_title, level_col = "Locust stages", Col("concurrency", "Users", "int")
-    cols = [Col("step", "Step"), level_col, Col("requests", "Requests", "int"),
-            Col("throughput_rps", "Throughput", "rps"), *MS_COLS,
-            Col("error_rate", "Errors", "share"), Col("connect_share", "Conn. wait", "share")]
+    cols = [
+        Col("step", "Step"),
+        level_col,
+        Col("requests", "Requests", "int"),
+        Col("throughput_rps", "Throughput", "rps"),
+        *MS_COLS,
+        Col("error_rate", "Errors", "share"),
+        Col("connect_share", "Conn. wait", "share"),
+    ]
     s.add(
         level_title,
         "concurrency",
-        Table("concurrency", w, tuple(cols), caption="Conn. wait: sum of connection-wait time "
-              "over sum of latency in the window."),
-        Figure(plots.concurrency_plot(w, s.png("concurrency"),
-                                      "users" if a.run.kind == "locust" else
-                                      "concurrency (workers)"),
-               "Throughput and latency against concurrency"),
+        Table(
+            "concurrency",
+            w,
+            tuple(cols),
+            caption="Conn. wait: sum of connection-wait time over sum of latency in the window.",
+        ),
+        Figure(
+            plots.concurrency_plot(
+                w,
+                s.png("concurrency"),
+                "users" if a.run.kind == "locust" else "concurrency (workers)",
+            ),
+            "Throughput and latency against concurrency",
+        ),
     )
     _capacity_section(s, a.usl, w)
 
@@ -112,60 +159,103 @@ def _usl_rows(fits: dict[str, UslFit | None]) -> pd.DataFrame:
     for name, fit in fits.items():
         if fit is None:
             continue
-        rows.append({"setting": name, "sigma": fit.sigma, "kappa": fit.kappa, "lam": fit.lam,
-                     "peak_n": fit.peak_concurrency, "peak_rps": fit.peak_throughput,
-                     "r2": fit.r2, "levels": fit.levels})
+        rows.append(
+            {
+                "setting": name,
+                "sigma": fit.sigma,
+                "kappa": fit.kappa,
+                "lam": fit.lam,
+                "peak_n": fit.peak_concurrency,
+                "peak_rps": fit.peak_throughput,
+                "r2": fit.r2,
+                "levels": fit.levels,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-USL_COLS = (Col("sigma", "σ (contention)", "num"), Col("kappa", "κ (coherency)", "num"),
-            Col("lam", "λ (req/s at N=1)", "rps_plain"), Col("peak_n", "Peak N*", "rps_plain"),
-            Col("peak_rps", "Peak throughput", "rps"), Col("r2", "R²", "num"),
-            Col("levels", "Levels", "int"))
-USL_TEXT = ("Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)), least squares on "
-            "throughput against concurrency. σ is the serialised share of the work, κ the cost of "
-            "coordination; the predicted peak is at N* = √((1−σ)/κ).")
+USL_COLS = (
+    Col("sigma", "σ (contention)", "num"),
+    Col("kappa", "κ (coherency)", "num"),
+    Col("lam", "λ (req/s at N=1)", "rps_plain"),
+    Col("peak_n", "Peak N*", "rps_plain"),
+    Col("peak_rps", "Peak throughput", "rps"),
+    Col("r2", "R²", "num"),
+    Col("levels", "Levels", "int"),
+)
+USL_TEXT = (
+    "Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)), least squares on "
+    "throughput against concurrency. σ is the serialised share of the work, κ the cost of "
+    "coordination; the predicted peak is at N* = √((1−σ)/κ)."
+)
 
 
 def _capacity_section(s: _Sections, fit: UslFit | None, windows: pd.DataFrame) -> None:
     if fit is None:
-        s.add("Capacity", "capacity", Callout(
-            f"The USL fit needs at least 3 concurrency levels; this run has "
-            f"{windows['concurrency'].nunique()}.", "note"))
+        s.add(
+            "Capacity",
+            "capacity",
+            Callout(
+                f"The USL fit needs at least 3 concurrency levels; this run has "
+                f"{windows['concurrency'].nunique()}.",
+                "note",
+            ),
+        )
         return
     notes = []
     if fit.levels == 3:
-        notes.append(Callout("Three levels and three coefficients: the curve passes through "
-                             "every point, so R² says nothing here; measure more levels.", "note"))
+        notes.append(
+            Callout(
+                "Three levels and three coefficients: the curve passes through "
+                "every point, so R² says nothing here; measure more levels.",
+                "note",
+            )
+        )
     if fit.kappa == 0:
-        notes.append(Callout("κ = 0: no retrograde region in the measured range; throughput "
-                             "approaches λ/σ.", "note"))
+        notes.append(
+            Callout(
+                "κ = 0: no retrograde region in the measured range; throughput approaches λ/σ.",
+                "note",
+            )
+        )
     peak = fit.peak_concurrency
-    summary = (f"Predicted peak: **{fit.peak_throughput:,.0f} req/s at about {peak:,.0f} "
-               "concurrent requests**" if math.isfinite(peak) else
-               f"Predicted ceiling: **{fit.peak_throughput:,.0f} req/s**")
+    summary = (
+        f"Predicted peak: **{fit.peak_throughput:,.0f} req/s at about {peak:,.0f} "
+        "concurrent requests**"
+        if math.isfinite(peak)
+        else f"Predicted ceiling: **{fit.peak_throughput:,.0f} req/s**"
+    )
     s.add(
         "Capacity",
         "capacity",
         Text(USL_TEXT),
-        Text(f"{summary}; contention σ = {fit.sigma:.4g}, coherency κ = {fit.kappa:.3g}, "
-             f"λ = {fit.lam:,.1f} req/s, R² = {fit.r2:.3f}."),
+        Text(
+            f"{summary}; contention σ = {fit.sigma:.4g}, coherency κ = {fit.kappa:.3g}, "
+            f"λ = {fit.lam:,.1f} req/s, R² = {fit.r2:.3f}."
+        ),
         *notes,
         Table("capacity_usl", _usl_rows({"measured": fit}), USL_COLS),
-        Figure(plots.usl_plot(windows, fit, s.png("capacity_usl")),
-               "Measured throughput and the fitted USL curve"),
+        Figure(
+            plots.usl_plot(windows, fit, s.png("capacity_usl")),
+            "Measured throughput and the fitted USL curve",
+        ),
     )
 
 
 def _seed_section(s: _Sections, a: Analysis) -> None:
     if a.seed_latency.empty and a.seed_other.empty:
         return
-    blocks: list[object] = [Text("The target was the embedded mock with the `seed` profile, "
-                                 "calibrated to the seed README: its published figures beside "
-                                 "the measured ones. Ratio = measured / seed.")]
+    blocks: list[object] = [
+        Text(
+            "The target was the embedded mock with the `seed` profile, "
+            "calibrated to the seed README: its published figures beside "
+            "the measured ones. Ratio = measured / seed."
+        )
+    ]
     if not a.seed_latency.empty:
-        wide = a.seed_latency.pivot(index="label", columns="metric",
-                                    values=["seed_ms", "measured_ms", "ratio"])
+        wide = a.seed_latency.pivot(
+            index="label", columns="metric", values=["seed_ms", "measured_ms", "ratio"]
+        )
         order = list(dict.fromkeys(a.seed_latency["label"]))
         frame = pd.DataFrame({"label": order})
         cols: list[Col] = [Col("label", "Operation")]
@@ -173,17 +263,36 @@ def _seed_section(s: _Sections, a: Analysis) -> None:
             frame[f"{m}_seed"] = wide[("seed_ms", m)].loc[order].to_numpy()
             frame[f"{m}_measured"] = wide[("measured_ms", m)].loc[order].to_numpy()
             frame[f"{m}_ratio"] = wide[("ratio", m)].loc[order].to_numpy()
-            cols += [Col(f"{m}_seed", f"{m.upper()} seed", "ms_plain"),
-                     Col(f"{m}_measured", f"{m.upper()} meas.", "ms_plain"),
-                     Col(f"{m}_ratio", "×", "ratio")]
-        blocks.append(Table("seed_latency", frame, tuple(cols), caption="Single Request Latency "
-                            "(ms): seed vs measured"))
+            cols += [
+                Col(f"{m}_seed", f"{m.upper()} seed", "ms_plain"),
+                Col(f"{m}_measured", f"{m.upper()} meas.", "ms_plain"),
+                Col(f"{m}_ratio", "×", "ratio"),
+            ]
+        blocks.append(
+            Table(
+                "seed_latency",
+                frame,
+                tuple(cols),
+                caption="Single Request Latency (ms): seed vs measured",
+            )
+        )
     if not a.seed_other.empty:
-        blocks.append(Table("seed_other", a.seed_other, (
-            Col("group", "Table"), Col("item", "Pattern"), Col("unit", "Unit"),
-            Col("seed", "Seed", "num"), Col("measured", "Measured", "num"),
-            Col("ratio", "×", "ratio")), caption="Throughput, pooling and batch: seed vs "
-                                                 "measured (100+ workers: the highest level ≥ 100)"))
+        blocks.append(
+            Table(
+                "seed_other",
+                a.seed_other,
+                (
+                    Col("group", "Table"),
+                    Col("item", "Pattern"),
+                    Col("unit", "Unit"),
+                    Col("seed", "Seed", "num"),
+                    Col("measured", "Measured", "num"),
+                    Col("ratio", "×", "ratio"),
+                ),
+                caption="Throughput, pooling and batch: seed vs "
+                "measured (100+ workers: the highest level ≥ 100)",
+            )
+        )
     s.add("Seed comparison", "seed", *blocks)
 
 
@@ -192,40 +301,66 @@ def _pooling_batch(s: _Sections, a: Analysis) -> None:
         s.add(
             "Connection pooling",
             "pooling",
-            Text(f"A fresh pooled client's first request (it opens the connection) against its "
-                 f"later ones: **{a.pooling_speedup:.1f}x** (the seed says 3.3x). The pooled row's "
-                 "averages leave its first request out; the other modes keep all of theirs."),
-            Table("pooling", a.pooling, (Col("mode", "Mode"), Col("requests", "Requests", "int"),
-                                         Col("first_ms", "First request", "ms"),
-                                         Col("avg_ms", "Avg", "ms"), Col("p50_ms", "P50", "ms"),
-                                         Col("p95_ms", "P95", "ms"),
-                                         Col("vs_pooled", "Avg vs pooled", "ratio"))),
+            Text(
+                f"A fresh pooled client's first request (it opens the connection) against its "
+                f"later ones: **{a.pooling_speedup:.1f}x** (the seed says 3.3x). The pooled row's "
+                "averages leave its first request out; the other modes keep all of theirs."
+            ),
+            Table(
+                "pooling",
+                a.pooling,
+                (
+                    Col("mode", "Mode"),
+                    Col("requests", "Requests", "int"),
+                    Col("first_ms", "First request", "ms"),
+                    Col("avg_ms", "Avg", "ms"),
+                    Col("p50_ms", "P50", "ms"),
+                    Col("p95_ms", "P95", "ms"),
+                    Col("vs_pooled", "Avg vs pooled", "ratio"),
+                ),
+            ),
         )
     if not a.batch.empty:
         s.add(
             "Batch: sequential vs asyncio.gather",
             "batch",
             Text("Wall time from the first request's start to the last one's end."),
-            Table("batch", a.batch, (Col("mode", "Mode"), Col("requests", "Requests", "int"),
-                                     Col("wall_s", "Wall time", "s"),
-                                     Col("throughput_rps", "Throughput", "rps"),
-                                     Col("avg_ms", "Avg latency", "ms"),
-                                     Col("speedup", "Speed-up", "ratio"))),
+            Table(
+                "batch",
+                a.batch,
+                (
+                    Col("mode", "Mode"),
+                    Col("requests", "Requests", "int"),
+                    Col("wall_s", "Wall time", "s"),
+                    Col("throughput_rps", "Throughput", "rps"),
+                    Col("avg_ms", "Avg latency", "ms"),
+                    Col("speedup", "Speed-up", "ratio"),
+                ),
+            ),
         )
     if not a.open_loop.empty:
         s.add(
             "Open loop",
             "open-loop",
-            Text("Requests sent on a fixed schedule. Response time counts from the *intended* "
-                 "send time (no coordinated omission); service time from the actual send. "
-                 "Late: sent more than 1 ms behind schedule."),
-            Table("open_loop", a.open_loop, (
-                Col("step", "Step"), Col("sent", "Sent", "int"),
-                Col("achieved_rps", "Achieved", "rps"), Col("late_share", "Late", "share"),
-                Col("response_p50_ms", "Response P50", "ms"),
-                Col("response_p99_ms", "Response P99", "ms"),
-                Col("service_p50_ms", "Service P50", "ms"),
-                Col("service_p99_ms", "Service P99", "ms"))),
+            Text(
+                "Requests sent on a fixed schedule. Response time counts from the *intended* "
+                "send time (no coordinated omission); service time from the actual send. "
+                "Late: sent more than 1 ms behind schedule."
+            ),
+            Table(
+                "open_loop",
+                a.open_loop,
+                (
+                    Col("step", "Step"),
+                    Col("sent", "Sent", "int"),
+                    Col("achieved_rps", "Achieved", "rps"),
+                    Col("late_share", "Late", "share"),
+                    Col("response_p50_ms", "Response P50", "ms"),
+                    Col("response_p99_ms", "Response P99", "ms"),
+                    Col("service_p50_ms", "Service P50", "ms"),
+                    Col("service_p99_ms", "Service P99", "ms"),
+                ),
+            ),
         )
 
 
@@ -235,79 +370,137 @@ def _sweep_section(s: _Sections, a: Analysis) -> None:
     blocks: list[object] = []
     if a.recommendation is not None:
         blocks.append(Callout(a.recommendation.sentence(), "ok"))
-    blocks.append(Table("sweep_recommendation", a.sweep_levels, (
-        Col("concurrency", "Workers", "int"), Col("pool", "Pick"),
-        Col("throughput_rps", "Throughput", "rps"), Col("p99_ms", "P99", "ms"),
-        Col("best_p99_ms", "Best P99", "ms"), Col("eligible", "Within 10%", "int"),
-        Col("settings", "Settings", "int")), caption=f"The rule at each level: {sweep.RULE}."))
+    blocks.append(
+        Table(
+            "sweep_recommendation",
+            a.sweep_levels,
+            (
+                Col("concurrency", "Workers", "int"),
+                Col("pool", "Pick"),
+                Col("throughput_rps", "Throughput", "rps"),
+                Col("p99_ms", "P99", "ms"),
+                Col("best_p99_ms", "Best P99", "ms"),
+                Col("eligible", "Within 10%", "int"),
+                Col("settings", "Settings", "int"),
+            ),
+            caption=f"The rule at each level: {sweep.RULE}.",
+        )
+    )
     for metric, (title, unit) in sweep.METRICS.items():
         table = sweep.pivot(a.windows, metric)
         kind = {"req/s": "rps", "ms": "ms", "share": "share"}[unit]
         cols = (Col("pool", "Pool settings"), *(Col(c, c, kind) for c in table.columns[1:]))
         slug = metric.removesuffix("_ms").removesuffix("_rps")
         blocks.append(Table(f"sweep_{slug}", table, cols, caption=f"{title} ({unit})"))
-        blocks.append(Figure(plots.sweep_plot(a.windows, metric, title, unit,
-                                              s.png(f"sweep_{slug}")), f"{title} by pool setting"))
+        blocks.append(
+            Figure(
+                plots.sweep_plot(a.windows, metric, title, unit, s.png(f"sweep_{slug}")),
+                f"{title} by pool setting",
+            )
+        )
     s.add("Pool settings sweep", "sweep", *blocks)
     fits = _usl_rows(a.usl_by_pool)
     if not fits.empty:
-        s.add("Capacity by pool setting", "capacity", Text(USL_TEXT),
-              Table("capacity_usl", fits, (Col("setting", "Pool settings"), *USL_COLS)))
+        s.add(
+            "Capacity by pool setting",
+            "capacity",
+            Text(USL_TEXT),
+            Table("capacity_usl", fits, (Col("setting", "Pool settings"), *USL_COLS)),
+        )
 
 
 def _timeline_section(s: _Sections, a: Analysis) -> None:
     if a.timeline.empty:
         return
     locust = a.run.kind == "locust"
-    s.add("Over time", "timeline", Figure(
-        plots.timeline_plot(a.timeline, s.png("timeline"), users=locust),
-        "Request rate, p95" + (" and users" if locust else "") + " per second"))
+    s.add(
+        "Over time",
+        "timeline",
+        Figure(
+            plots.timeline_plot(a.timeline, s.png("timeline"), users=locust),
+            "Request rate, p95" + (" and users" if locust else "") + " per second",
+        ),
+    )
 
 
 def _errors_phases(s: _Sections, a: Analysis) -> None:
     if a.errors.empty:
         s.add("Errors", "errors", Callout("No request failed.", "ok"))
     else:
-        s.add("Errors", "errors",
-              Text(f"{a.error_share:.2%} of all requests failed, by class and operation:"),
-              Table("errors", a.errors, (Col("phase", "Phase"), Col("label", "Operation"),
-                                         Col("error", "Error"), Col("count", "Count", "int"),
-                                         Col("requests", "Requests", "int"),
-                                         Col("share", "Share", "share"))))
+        s.add(
+            "Errors",
+            "errors",
+            Text(f"{a.error_share:.2%} of all requests failed, by class and operation:"),
+            Table(
+                "errors",
+                a.errors,
+                (
+                    Col("phase", "Phase"),
+                    Col("label", "Operation"),
+                    Col("error", "Error"),
+                    Col("count", "Count", "int"),
+                    Col("requests", "Requests", "int"),
+                    Col("share", "Share", "share"),
+                ),
+            ),
+        )
     if not a.phases.empty:
-        cols = [Col("label", "Operation"), Col("requests", "Requests", "int"),
-                Col("latency_ms", "Mean", "ms")]
-        for part, title in (("connect", "Conn. wait"), ("send", "Send"), ("wait", "Wait (TTFB)"),
-                            ("receive", "Receive"), ("other", "Other")):
+        cols = [
+            Col("label", "Operation"),
+            Col("requests", "Requests", "int"),
+            Col("latency_ms", "Mean", "ms"),
+        ]
+        for part, title in (
+            ("connect", "Conn. wait"),
+            ("send", "Send"),
+            ("wait", "Wait (TTFB)"),
+            ("receive", "Receive"),
+            ("other", "Other"),
+        ):
             cols += [Col(f"{part}_ms", title, "ms"), Col(f"{part}_share", "%", "share")]
         cols.append(Col("new_connection_share", "New conn.", "share"))
-        s.add("Where the time goes", "phases", Text(
-            "Mean per phase of the last attempt, over every recorded request: waiting for a "
-            "pooled connection or connecting, sending, waiting for the first byte, receiving. "
-            "Other: the rest of the service time (client overhead, earlier attempts, back-off)."),
-              Table("phases", a.phases, tuple(cols)))
+        s.add(
+            "Where the time goes",
+            "phases",
+            Text(
+                "Mean per phase of the last attempt, over every recorded request: waiting for a "
+                "pooled connection or connecting, sending, waiting for the first byte, receiving. "
+                "Other: the rest of the service time (client overhead, earlier attempts, back-off)."
+            ),
+            Table("phases", a.phases, tuple(cols)),
+        )
 
 
 def _meta_section(s: _Sections, a: Analysis) -> None:
-    blocks: list[object] = [Table("metadata", a.metadata, (Col("item", "Item"),
-                                                            Col("value", "Value")))]
+    blocks: list[object] = [
+        Table("metadata", a.metadata, (Col("item", "Item"), Col("value", "Value")))
+    ]
     if not a.health.empty and {"phase", "step", "cpu_percent"} <= set(a.health.columns):
         cols = [Col("phase", "Phase"), Col("step", "Step"), Col("cpu_percent", "CPU %", "num")]
         if "loop_lag_p99_ms" in a.health:
             cols.append(Col("loop_lag_p99_ms", "Loop lag p99 (ms)", "num"))
         if "saturated" in a.health:
             cols.append(Col("saturated", "Saturated"))
-        blocks.append(Table("generator_health", a.health, tuple(cols),
-                            caption="Load generator health per measured step"))
+        blocks.append(
+            Table(
+                "generator_health",
+                a.health,
+                tuple(cols),
+                caption="Load generator health per measured step",
+            )
+        )
     s.add("Run metadata", "metadata", *blocks)
 
 
 def header(meta: dict, samples: int) -> tuple[tuple[str, str], ...]:
     profile = meta.get("mock_profile") if meta.get("embedded_mock") else "external service"
-    items = [("target", str(meta.get("target", "?"))), ("profile", str(profile or "?")),
-             ("kind", str(meta.get("kind", "run"))),
-             ("date", str(meta.get("started_at", "?"))[:19].replace("T", " ")),
-             ("requests", f"{samples:,}")]
+    items = [
+        ("target", str(meta.get("target", "?"))),
+        ("profile", str(profile or "?")),
+        ("kind", str(meta.get("kind", "run"))),
+        ("date", str(meta.get("started_at", "?"))[:19].replace("T", " ")),
+        ("requests", f"{samples:,}"),
+    ]
     pool = (meta.get("pool") or {}).get("label")
     if pool:
         items.append(("pool", str(pool)))
@@ -326,19 +519,29 @@ def document(a: Analysis, out: Path) -> Document:
     _meta_section(s, a)
     warnings = tuple(Callout(w.text) for w in a.warnings)
     if not warnings:
-        warnings = (Callout("No warnings: the generator kept up, the run completed and fewer "
-                            "than 1% of requests failed.", "ok"),)
+        warnings = (
+            Callout(
+                "No warnings: the generator kept up, the run completed and fewer "
+                "than 1% of requests failed.",
+                "ok",
+            ),
+        )
     inferred = a.run.steps["inferred"].any()
     if inferred:
-        warnings += (Callout("Some measured windows were not in summary.json; they were inferred "
-                             "from the samples (first start to last end).", "note"),)
+        warnings += (
+            Callout(
+                "Some measured windows were not in summary.json; they were inferred "
+                "from the samples (first start to last end).",
+                "note",
+            ),
+        )
     return Document(
         title=f"Performance report — {a.run.name}",
         header=header(a.run.meta, len(a.run.samples)),
         warnings=warnings,
         sections=tuple(s.items),
         footer=f"Built from `{a.run.path.name}` (samples.parquet, meta.json, summary.json) by "
-               "reports.build_report. Tables are recomputed from the samples.",
+        "reports.build_report. Tables are recomputed from the samples.",
     )
 
 

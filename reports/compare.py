@@ -100,7 +100,7 @@ def _verdict(change: float, low: float, high: float, higher_is_worse: bool) -> s
         return TOO_FEW
     if abs(change) <= PRACTICAL:
         return SAME
-    if change > 0 and low > 0 or change < 0 and high < 0:
+    if (change > 0 and low > 0) or (change < 0 and high < 0):
         return REGRESSED if (change > 0) == higher_is_worse else IMPROVED
     return SAME
 

@@ -86,16 +86,15 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
     unit = out["unit"].map({"ms": "ms", "req/s": "rps"})
 
     out["baseline_txt"] = [format_cell(v, k) for v, k in zip(out["baseline"], unit, strict=True)]
-    out["candidate_txt"] = [
-        format_cell(v, k) for v, k in zip(out["candidate"], unit, strict=True)
-    ]
+    out["candidate_txt"] = [format_cell(v, k) for v, k in zip(out["candidate"], unit, strict=True)]
     out["ci"] = [
         "–" if pd.isna(lo) else f"[{lo:+.1%}, {hi:+.1%}]"
         for lo, hi in zip(out["ci_low"], out["ci_high"], strict=True)
     ]
-    out["verdict"] = [v + (" ✗ fails gate" if f else "") for v, f in zip(out["verdict"],
-                                                                          out["fails"],
-                                                                          strict=True)]
+    out["verdict"] = [
+        v + (" ✗ fails gate" if f else "")
+        for v, f in zip(out["verdict"], out["fails"], strict=True)
+    ]
     return out
 
 
@@ -115,29 +114,43 @@ def _figures(base: Run, cand: Run, frame: pd.DataFrame, out: Path) -> list[Figur
         spectra = {}
         for op, values in parts.items():
             if len(values) >= 2:
-                n = len(values)
-                qs = tables.SPECTRUM_Q[tables.SPECTRUM_Q <= max(0.5, 1 - 1 / n)]
+                qs = tables.supported_quantiles(len(values))
                 spectra[op] = pd.DataFrame(
                     {"nines": -np.log10(1 - qs), "latency_ms": np.quantile(values, qs) / tables.MS}
                 )
         groups.append(spectra)
     keys = [k for k in tables.operation_order(groups[0]) if k in groups[1]]
     if keys:
-        path = plots.compare_spectra({k: groups[0][k] for k in keys},
-                                     {k: groups[1][k] for k in keys},
-                                     {k: tables.label(k) for k in keys}, out / "compare_spectra.png")
-        figures.append(Figure(path, "Percentile spectra per operation: baseline (grey) vs "
-                                    "candidate (blue)"))
+        path = plots.compare_spectra(
+            {k: groups[0][k] for k in keys},
+            {k: groups[1][k] for k in keys},
+            {k: tables.label(k) for k in keys},
+            out / "compare_spectra.png",
+        )
+        figures.append(
+            Figure(path, "Percentile spectra per operation: baseline (grey) vs candidate (blue)")
+        )
     ops = frame[(frame["group"] == "operation") & (frame["metric"] == "p95")]
     if not ops.empty:
-        figures.append(Figure(plots.paired_bars(ops, out / "compare_p95.png",
-                                                "p95 latency per operation", "ms"),
-                              "p95 per operation (candidate bar red: regressed, green: improved)"))
+        figures.append(
+            Figure(
+                plots.paired_bars(ops, out / "compare_p95.png", "p95 latency per operation", "ms"),
+                "p95 per operation (candidate bar red: regressed, green: improved)",
+            )
+        )
     tput = frame[frame["metric"] == "throughput"]
     if not tput.empty:
-        figures.append(Figure(plots.paired_bars(tput, out / "compare_throughput.png",
-                                                "Throughput per concurrency level", "req/s"),
-                              "Throughput per concurrency level"))
+        figures.append(
+            Figure(
+                plots.paired_bars(
+                    tput,
+                    out / "compare_throughput.png",
+                    "Throughput per concurrency level",
+                    "req/s",
+                ),
+                "Throughput per concurrency level",
+            )
+        )
     return figures
 
 
@@ -154,39 +167,85 @@ def compare_document(
         if failures.empty:
             warnings.append(Callout(f"Gate `--fail-on {gate}`: passed.", "ok"))
         else:
-            cells = "; ".join(f"{r.cell} {r.metric} {r.change:+.1%}"
-                              for r in failures.head(5).itertuples())
+            cells = "; ".join(
+                f"{r.cell} {r.metric} {r.change:+.1%}" for r in failures.head(5).itertuples()
+            )
             if len(failures) > 5:
                 cells += f"; and {len(failures) - 5} more"
             warnings.append(Callout(f"Gate `--fail-on {gate}`: **failed** ({cells}).", "warning"))
     worse, better = int(counts.get(REGRESSED, 0)), int(counts.get(IMPROVED, 0))
-    summary = (f"{worse} regressed, {better} improved, {len(frame) - worse - better} without a "
-               f"significant change (of {len(frame)} cells).")
+    summary = (
+        f"{worse} regressed, {better} improved, {len(frame) - worse - better} without a "
+        f"significant change (of {len(frame)} cells)."
+    )
     sections = [Section("Verdicts", "verdicts", (Text(summary), Text(RULE_TEXT)))]
-    for group, title, anchor in (("operation", "Per operation", "operations"),
-                                 ("concurrency", "Per concurrency level", "concurrency")):
+    for group, title, anchor in (
+        ("operation", "Per operation", "operations"),
+        ("concurrency", "Per concurrency level", "concurrency"),
+    ):
         mask = (shown["group"] == group).to_numpy()
         if mask.any():
             part = shown[mask].reset_index(drop=True)
-            sections.append(Section(title, anchor, (Table(
-                f"compare_{anchor}", part, VERDICT_COLS, row_classes=tuple(part["css"])),)))
+            sections.append(
+                Section(
+                    title,
+                    anchor,
+                    (
+                        Table(
+                            f"compare_{anchor}", part, VERDICT_COLS, row_classes=tuple(part["css"])
+                        ),
+                    ),
+                )
+            )
     figures = _figures(base, cand, frame, out)
     if figures:
         sections.append(Section("Figures", "figures", tuple(figures)))
     inputs = pd.DataFrame(
-        [(name, str(run.path), run.meta.get("mock_profile") or "", run.meta.get("target", ""),
-          str(run.meta.get("started_at", "")), f"{len(run.samples):,}")
-         for name, run in (("baseline", base), ("candidate", cand))],
+        [
+            (
+                name,
+                str(run.path),
+                run.meta.get("mock_profile") or "",
+                run.meta.get("target", ""),
+                str(run.meta.get("started_at", "")),
+                f"{len(run.samples):,}",
+            )
+            for name, run in (("baseline", base), ("candidate", cand))
+        ],
         columns=["role", "path", "profile", "target", "started", "requests"],
     )
-    sections.append(Section("Inputs", "inputs", (Table("compare_inputs", inputs, (
-        Col("role", "Run"), Col("path", "Folder"), Col("profile", "Profile"),
-        Col("target", "Target"), Col("started", "Started"), Col("requests", "Requests"))),)))
-    head = (("baseline", base.name), ("candidate", cand.name), *header(cand.meta,
-                                                                        len(cand.samples))[1:3])
-    return Document(title="Comparison: baseline vs candidate", header=head,
-                    warnings=tuple(warnings), sections=tuple(sections),
-                    footer="Built by reports.compare_runs from both run folders' samples.")
+    sections.append(
+        Section(
+            "Inputs",
+            "inputs",
+            (
+                Table(
+                    "compare_inputs",
+                    inputs,
+                    (
+                        Col("role", "Run"),
+                        Col("path", "Folder"),
+                        Col("profile", "Profile"),
+                        Col("target", "Target"),
+                        Col("started", "Started"),
+                        Col("requests", "Requests"),
+                    ),
+                ),
+            ),
+        )
+    )
+    head = (
+        ("baseline", base.name),
+        ("candidate", cand.name),
+        *header(cand.meta, len(cand.samples))[1:3],
+    )
+    return Document(
+        title="Comparison: baseline vs candidate",
+        header=head,
+        warnings=tuple(warnings),
+        sections=tuple(sections),
+        footer="Built by reports.compare_runs from both run folders' samples.",
+    )
 
 
 def compare_runs(
@@ -214,4 +273,4 @@ def compare_runs(
     return CompareResult(code, paths, verdicts, rules)
 
 
-__all__ = ["FAIL_ON_FORM", "CompareResult", "ComparePaths", "compare_runs"]
+__all__ = ["FAIL_ON_FORM", "ComparePaths", "CompareResult", "compare_runs"]

@@ -15,7 +15,8 @@ CSS = """
 * { box-sizing: border-box; }
 body { margin:0; font: 15px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto,
   "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; color: var(--ink); background: var(--bg); }
-header { background: linear-gradient(135deg, #1d3c5e, #2f6fb0); color: #fff; padding: 28px 0 22px; }
+header { background: linear-gradient(135deg, #1d3c5e, #2f6fb0); color: #fff;
+  padding: 28px 0 22px; }
 .wrap { max-width: 1120px; margin: 0 auto; padding: 0 28px; }
 h1 { margin: 0 0 10px; font-size: 26px; font-weight: 650; letter-spacing: -0.01em; }
 .meta { display: flex; flex-wrap: wrap; gap: 8px 10px; margin: 0; padding: 0; list-style: none; }
@@ -42,7 +43,8 @@ code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu San
   monospace; background: #f0f3f6; padding: 1px 5px; border-radius: 4px; }
 .caption { color: var(--muted); font-size: 13px; margin: 14px 0 6px; }
 .tablewrap { overflow-x: auto; }
-table { border-collapse: collapse; width: auto; min-width: 50%; font-size: 14px; margin: 4px 0 10px; }
+table { border-collapse: collapse; width: auto; min-width: 50%; font-size: 14px;
+  margin: 4px 0 10px; }
 th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: left;
   white-space: nowrap; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
@@ -50,10 +52,13 @@ th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: v
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 tbody tr:hover { background: #f1f6fb; }
-tr.regressed td { background: #fdecea; } tr.regressed td.verdict { color: var(--bad); font-weight: 600; }
-tr.improved td { background: #eaf7ef; } tr.improved td.verdict { color: var(--good); font-weight: 600; }
+tr.regressed td { background: #fdecea; }
+tr.regressed td.verdict { color: var(--bad); font-weight: 600; }
+tr.improved td { background: #eaf7ef; }
+tr.improved td.verdict { color: var(--good); font-weight: 600; }
 tr.fails td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
-figure { margin: 14px 0; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line);
+figure { margin: 14px 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line);
   border-radius: 8px; background: #fff; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 0 30px; }
@@ -134,7 +139,8 @@ def render_html(doc: Document) -> str:
 <title>{html.escape(doc.title)}</title>
 <style>{CSS}{doc.extra_css}</style></head>
 <body>
-<header><div class="wrap"><h1>{html.escape(doc.title)}</h1><ul class="meta">{meta}</ul></div></header>
+<header><div class="wrap"><h1>{html.escape(doc.title)}</h1>
+<ul class="meta">{meta}</ul></div></header>
 <main class="wrap">
 {warnings}
 <nav class="toc"><b>Contents</b><ol>{toc}</ol></nav>

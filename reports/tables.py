@@ -359,6 +359,12 @@ SPECTRUM_Q = np.concatenate(
 )  # 0.5 ... 0.9999 on a nines axis
 
 
+def supported_quantiles(n: int) -> np.ndarray:
+    """The spectrum's quantiles that ``n`` samples support (q <= 1 - 1/n, and p50 always)."""
+    limit = max(0.5, 1 - 1 / n)
+    return SPECTRUM_Q[np.less_equal(SPECTRUM_Q, limit)]
+
+
 def spectrum(samples: pd.DataFrame, by: str = "operation") -> pd.DataFrame:
     """Latency percentile spectrum per group (successes): q, nines = -log10(1-q), ms.
 
@@ -370,8 +376,7 @@ def spectrum(samples: pd.DataFrame, by: str = "operation") -> pd.DataFrame:
     rows = []
     for key, group in ok.groupby(by, observed=True):
         values = group["latency_ns"].to_numpy()
-        n = len(values)
-        qs = SPECTRUM_Q[SPECTRUM_Q <= max(0.5, 1 - 1 / n)]
+        qs = supported_quantiles(len(values))
         ms = np.quantile(values, qs) / MS
         rows.append(
             pd.DataFrame({by: str(key), "q": qs, "nines": -np.log10(1 - qs), "latency_ms": ms})

@@ -104,7 +104,7 @@ def test_refused_and_dropped_are_transport_errors(
         pytest.raises(AccountTransportError),
     ):
         client.get_account_profile("u1")
-    app, url = scripted(Step(drop=True), Step(body=PROFILE))
+    _, url = scripted(Step(drop=True), Step(body=PROFILE))
     with _client(url, max_retries=1) as client:
         assert client.get_account_profile("u1").user_id == "u1"  # the client's retry
         assert client.get_metrics()["total_retries"] == 1
@@ -113,7 +113,7 @@ def test_refused_and_dropped_are_transport_errors(
 def test_a_dead_pooled_connection_is_replaced_for_idempotent_calls(
     scripted: Callable[..., tuple[ScriptedApp, str]],
 ) -> None:
-    app, url = scripted(Step(body=PROFILE))
+    _, url = scripted(Step(body=PROFILE))
     transport = GeventTransport(url, GEVENT, {})
     try:
         assert transport.send("GET", "/x", None, 5.0).status == 200

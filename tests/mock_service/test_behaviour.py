@@ -77,6 +77,29 @@ async def test_unlimited_capacity_runs_concurrently(serve_mock: Callable[..., st
         assert time.perf_counter() - start < 0.35
 
 
+async def test_contention_stretches_service_time_by_the_usl_factor(
+    serve_mock: Callable[..., str],
+) -> None:
+    profile = {"contention": 0.1, "coherency": 0.01, "latency": {"get_profile": constant(40)}}
+    url = serve_mock(profile, accounts=10)
+    limits = httpx.Limits(max_connections=5, max_keepalive_connections=5)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as client:
+        await asyncio.gather(*(client.get("/health") for _ in range(5)))
+        single = await timed_get(client, PROFILE_PATH + ACTIVE[0])
+        await client.post("/_mock/reset")
+        done = await asyncio.gather(
+            *(timed_get(client, PROFILE_PATH + ACTIVE[i % len(ACTIVE)]) for i in range(5))
+        )
+        stats = (await client.get("/_mock/stats")).json()["endpoints"][GET_PROFILE]
+    # the k-th to start shares the service with k-1 others: 40 ms * (1 + .1(k-1) + .01k(k-1))
+    expected = sorted(40 * (1 + 0.1 * (k - 1) + 0.01 * k * (k - 1)) for k in range(1, 6))
+    assert 0.038 <= single <= 0.1
+    assert stats["injected_ms"]["max"] == pytest.approx(expected[-1], rel=0.01)  # 64 ms
+    assert stats["injected_ms"]["avg"] == pytest.approx(sum(expected) / 5, rel=0.01)
+    assert max(done) >= expected[-1] / 1000
+    assert max(done) < 0.2
+
+
 def _statuses(url: str, n: int, path: str) -> tuple[Counter, list]:
     """Send n GETs in order; count statuses ('error' for transport errors), keep Retry-After."""
     counts: Counter = Counter()
@@ -206,7 +229,7 @@ async def test_stats_ground_truth(serve_mock: Callable[..., str]) -> None:
             await one(client, i)
 
     async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        await asyncio.gather(*(worker(client) for _ in range(10)))
+        await asyncio.gather(*(worker(client) for _ in range(20)))
         stats = (await client.get("/_mock/stats")).json()
     for endpoint in (GET_PROFILE, LIST_ACCOUNTS):
         mine = {str(code): k for (e, code), k in sent.items() if e == endpoint}

@@ -125,7 +125,7 @@ def test_profile_put_never_5xx(serve_mock: Callable[..., str]) -> None:
     keys = ("name", "seed", "capacity", "new_connection_ms", "default_latency", "latency", "faults")
     with httpx.Client(base_url=url, timeout=10) as client:
 
-        @settings(max_examples=100, deadline=None, database=None)
+        @settings(max_examples=60, deadline=None, database=None)
         @given(body=bodies(keys))
         def check(body: bytes | None) -> None:
             r = client.put(

@@ -49,8 +49,19 @@ pytestmark = [
 def _quick_run(root: Path, label: str, profile: str) -> Path:
     out = root / label
     subprocess.run(
-        [sys.executable, "bench.py", "run", "--quick", "--profile", profile, "--no-report",
-         "--runs-dir", str(out), "--label", label],
+        [
+            sys.executable,
+            "bench.py",
+            "run",
+            "--quick",
+            "--profile",
+            profile,
+            "--no-report",
+            "--runs-dir",
+            str(out),
+            "--label",
+            label,
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,

@@ -1,0 +1,219 @@
+"""Locust speed, side by side: FastHttpUser, HttpUser and the reference-client user.
+
+    .venv/bin/python -m benchmarks.locust_speed [--rounds 3] [--seconds 15] [--users 50]
+
+The server gets core 0 (the mock's ``fast`` profile with 1,000 accounts,
+then the raw fixed server of ``benchmarks/fixed_server.py``); every Locust
+process gets core 1, one process, the same users, the same duration, the
+same request (a profile read). Per variant and target it prints the median
+over the rounds of req/s and p50/p99 from Locust's statistics and from the
+harness's own histograms, the ratios to ``FastHttpUser`` measured in the same
+round, and for the reference user the generator-health verdict (process
+CPU% and greenlet lag p99; the harness flags > 90% or > 5 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks._harness import free_port, machine, median, server_process
+from client.histogram import LatencyHistogram
+from drivers.scenario import OPERATIONS, scenario_from_dict
+from locustfiles.launch import ROOT, run_locust
+from results.run_folder import RunFolder
+
+SERVER_CPU, LOCUST_CPU = 0, 1
+VARIANTS = ("FastHttpUser", "HttpUser", "reference (gevent)", "reference (httpx)")
+
+
+@dataclass
+class Row:
+    rps: float
+    p50: float
+    p99: float
+    own_rps: float
+    own_p50: float
+    own_p99: float
+    cpu: float | None = None
+    lag_p99: float | None = None
+    saturated: bool | None = None
+
+
+def _final_csv_row(path: Path, name: str) -> dict[str, str]:
+    with path.open(newline="") as f:
+        return next(r for r in csv.DictReader(f) if r["Name"] == name)
+
+
+def _baseline(user_class: str, url: str, seconds: int, users: int, work: Path) -> Row:
+    prefix, hist_file = work / user_class, work / f"{user_class}.hist.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BASELINE_HISTOGRAM": str(hist_file)}
+    cmd = [sys.executable, "-m", "locust", "-f", "locustfiles/baselines.py", user_class]
+    cmd += ["--headless", "--host", url, "-u", str(users), "-r", str(users)]
+    cmd += ["-t", f"{seconds}s", "--stop-timeout", "5", "--csv", str(prefix), "--only-summary"]
+    subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=seconds + 90,
+        check=False,
+        preexec_fn=lambda: os.sched_setaffinity(0, {LOCUST_CPU}),
+    )
+    row = _final_csv_row(Path(f"{prefix}_stats.csv"), "Aggregated")
+    data = json.loads(hist_file.read_text())
+    hist = LatencyHistogram.from_dict(data)
+    p50, p99 = (v / 1e6 for v in hist.percentiles((50, 99)))
+    rps = float(row["Requests/s"])
+    health = data["health"]
+    return Row(
+        rps,
+        float(row["50%"]),
+        float(row["99%"]),
+        rps,
+        p50,
+        p99,
+        cpu=health["cpu_percent"],
+        lag_p99=health["loop_lag_p99_ms"],
+        saturated=health["saturated"],
+    )
+
+
+def _reference(transport: str, url: str, seconds: int, users: int, work: Path) -> Row:
+    reads = scenario_from_dict(
+        {"weights": {op: int(op == "get_account_profile") for op in OPERATIONS}}, "reads"
+    )
+    run_dir = run_locust(
+        users=users,
+        spawn_rate=users,
+        run_time=f"{seconds}s",
+        target=url,
+        scenario=reads,
+        pool=f"transport={transport}",
+        label=f"speed-{transport}",
+        runs_root=work,
+        cpu=LOCUST_CPU,
+    )
+    summary = RunFolder(run_dir).summary()
+    row = _final_csv_row(run_dir / "locust_stats_final.csv", "Aggregated")
+    own = next(
+        o for o in summary["locust"]["operations"] if o["operation"] == "get_account_profile"
+    )
+    steady = summary["throughput"][0] if summary["throughput"] else {}
+    health = summary["generator_health"][0] if summary["generator_health"] else {}
+    return Row(
+        rps=float(row["Requests/s"]),
+        p50=float(row["50%"]),
+        p99=float(row["99%"]),
+        own_rps=float(steady.get("requests_per_s", 0.0)),
+        own_p50=own["harness"]["p50_ms"],
+        own_p99=own["harness"]["p99_ms"],
+        cpu=health.get("cpu_percent"),
+        lag_p99=health.get("loop_lag_p99_ms"),
+        saturated=health.get("saturated"),
+    )
+
+
+def _one_round(url: str, seconds: int, users: int, work: Path) -> dict[str, Row]:
+    return {
+        "FastHttpUser": _baseline("FastProfileUser", url, seconds, users, work),
+        "HttpUser": _baseline("PlainProfileUser", url, seconds, users, work),
+        "reference (gevent)": _reference("gevent", url, seconds, users, work),
+        "reference (httpx)": _reference("httpx", url, seconds, users, work),
+    }
+
+
+@contextmanager
+def _target(name: str) -> Iterator[str]:
+    if name == "mock":
+        from mock_service.launcher import launch
+
+        with launch("fast", accounts=1000, cpu=SERVER_CPU) as url:
+            yield url
+    else:
+        port = free_port()
+        args = ["-m", "benchmarks.fixed_server", str(port), str(SERVER_CPU)]
+        with server_process(args, port) as url:
+            yield url
+
+
+def _report(name: str, rounds: list[dict[str, Row]]) -> list[str]:
+    def med(variant: str, field: str) -> float:
+        values = [getattr(r[variant], field) for r in rounds]
+        return median([v for v in values if v is not None])
+
+    ratio = [r["reference (gevent)"].rps / r["FastHttpUser"].rps for r in rounds]
+    lines = [
+        f"\n### {name}: median of {len(rounds)} rounds\n",
+        "| user | req/s (Locust) | p50 / p99 ms (Locust) | req/s (harness) "
+        "| p50 / p99 ms (harness) | vs FastHttpUser req/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    fast = med("FastHttpUser", "rps")
+    for variant in VARIANTS:
+        lines.append(
+            f"| {variant} | {med(variant, 'rps'):,.0f} | {med(variant, 'p50'):.0f} / "
+            f"{med(variant, 'p99'):.0f} | {med(variant, 'own_rps'):,.0f} | "
+            f"{med(variant, 'own_p50'):.2f} / {med(variant, 'own_p99'):.2f} | "
+            f"{med(variant, 'rps') / fast:.0%} |"
+        )
+    lines += [
+        "",
+        f"reference (gevent) / FastHttpUser req/s, per round: "
+        f"{', '.join(f'{x:.0%}' for x in ratio)} (median {median(ratio):.0%}); "
+        f"p99 harness {med('reference (gevent)', 'own_p99'):.2f} ms vs "
+        f"{med('FastHttpUser', 'own_p99'):.2f} ms",
+        "",
+        "| user | CPU % | greenlet lag p99 ms | harness would flag (rounds) |",
+        "|---|---:|---:|---|",
+    ]
+    for variant in VARIANTS:
+        flagged = [r[variant].saturated for r in rounds]
+        lines.append(
+            f"| {variant} | {med(variant, 'cpu'):.0f} | {med(variant, 'lag_p99'):.2f} | "
+            f"{sum(bool(f) for f in flagged)} of {len(flagged)} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--targets", default="mock,fixed")
+    args = parser.parse_args(argv)
+    if (os.cpu_count() or 1) < 2:
+        print("needs 2 cores: the server on one, Locust on the other", file=sys.stderr)
+        return 2
+    lines = [
+        f"Locust speed: {machine()}; {args.users} users, {args.seconds} s, one Locust "
+        f"process on core {LOCUST_CPU}, server on core {SERVER_CPU}"
+    ]
+    with tempfile.TemporaryDirectory(prefix="locust-speed-") as tmp:
+        for name in args.targets.split(","):
+            rounds = []
+            with _target(name) as url:
+                for i in range(args.rounds):
+                    work = Path(tmp) / f"{name}-{i}"
+                    work.mkdir()
+                    rounds.append(_one_round(url, args.seconds, args.users, work))
+                    print(f"{name} round {i + 1}: " + ", ".join(
+                        f"{v} {r.rps:,.0f}/s" for v, r in rounds[-1].items()
+                    ), flush=True)  # fmt: skip
+            lines += _report("fast mock" if name == "mock" else "fixed server", rounds)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
