@@ -108,7 +108,7 @@ def _reference(transport: str, url: str, seconds: int, users: int, work: Path) -
     own = next(
         o for o in summary["locust"]["operations"] if o["operation"] == "get_account_profile"
     )
-    steady = summary["throughput"][0] if summary["throughput"] else {}
+    steady = summary["windows"][0] if summary["windows"] else {}
     health = summary["generator_health"][0] if summary["generator_health"] else {}
     return Row(
         rps=float(row["Requests/s"]),

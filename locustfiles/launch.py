@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,11 +34,13 @@ from client.settings import PoolSettings
 from drivers.scenario import Scenario, load_scenario
 from locustfiles import options
 from locustfiles.aggregate import Aggregate, TableSamples, Timeline
-from locustfiles.meta import ROOT, build_meta, now_iso
 from locustfiles.options import parse_pool, pool_text
 from locustfiles.stages import MIN_WARMUP_S, plan_stages
-from locustfiles.summary import build_summary
+from results.meta import base_meta, now_iso
 from results.run_folder import RunFolder, new_run_dir
+from results.summary import summarize
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LOCUSTFILE = ROOT / "locustfiles" / "account_service.py"
 SHAPES = {"step": ROOT / "locustfiles" / "shapes.py"}
@@ -90,14 +93,14 @@ def run_locust(
             from mock_service.launcher import launch
 
             url = stack.enter_context(launch(profile, accounts=accounts))
-        meta = build_meta(
-            command=" ".join(sys.argv) or "run_locust",
+        meta = base_meta(
+            "locust",
             target=url,
             embedded_mock=target is None,
             mock_profile=profile if target is None else None,
-            pool=pool_settings,
-            retry=RetryPolicy(),
-            scenario=resolved,
+            pool={**asdict(pool_settings), "label": pool_settings.label()},
+            retry=_plain(asdict(RetryPolicy())),
+            scenario=resolved.to_dict(),
             locust={
                 "users": users,
                 "spawn_rate": spawn_rate,
@@ -125,6 +128,10 @@ def run_locust(
     if cut_short == "interrupted":
         raise RunInterrupted(run_dir)
     return run_dir
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in values.items()}
 
 
 def _locust_version() -> str:
@@ -262,9 +269,12 @@ def _finish(
         table = Aggregate().table(0, Timeline(), meta["pool"]["label"])
         if not folder.samples_path.exists():
             folder.write_samples(TableSamples(table))
-        summary = build_summary(table.to_pandas(), [], pool=meta["pool"]["label"])
-        summary["complete"] = False
-        summary["cut_short"] = cut_short or f"Locust wrote no results (exit codes {codes})"
+        summary = summarize(
+            table.to_pandas(),
+            [],
+            complete=False,
+            cut_short=cut_short or f"Locust wrote no results (exit codes {codes})",
+        )
     elif cut_short is not None:
         summary["complete"] = False
         earlier = summary.get("cut_short")

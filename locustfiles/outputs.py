@@ -12,12 +12,14 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
 from locustfiles.aggregate import TableSamples
 from locustfiles.health import flags
-from locustfiles.summary import StepWindow, build_summary
 from results.run_folder import RunFolder
+from results.summary import summarize
 
 if TYPE_CHECKING:
     from locustfiles.plugin import Measurement
@@ -37,29 +39,26 @@ def write_outputs(m: Measurement, run_dir: Path) -> dict[str, Any]:
     pool_label = m.settings.pool.label()
     table = m.aggregate.table(m.origin_wall_ns, m.timeline, pool_label)
     folder.write_samples(TableSamples(table))
-    windows = [
-        StepWindow(
-            step=label,
-            concurrency=users,
-            start_ns=start - m.origin_wall_ns,
-            end_ns=end - m.origin_wall_ns,
-        )
+    samples = table.to_pandas()
+    steps = [
+        _step(samples, label, users, pool_label, start - m.origin_wall_ns, end - m.origin_wall_ns)
         for label, start, end, users in m.timeline.windows()
     ]
-    health = _health(m, windows)
+    health = _health(m, steps)
     planned = m.planned_seconds()
     elapsed = m.elapsed_seconds()
     complete = planned is None or elapsed >= planned - 1.5
     cut_short = None if complete else f"stopped after {elapsed:.1f} s of a planned {planned:.0f} s"
-    summary = build_summary(
-        table.to_pandas(),
-        windows,
-        pool=pool_label,
-        health=health,
+    summary = summarize(
+        samples,
+        steps,
+        extras={
+            "generator_health": health,
+            "locust": _locust_section(m, samples, elapsed, planned),
+        },
         complete=complete,
         cut_short=cut_short,
     )
-    summary["locust"] = _locust_section(m, elapsed, planned)
     _final_locust_csv(m, folder.path / FINAL_CSV)
     folder.write_json("summary.json", summary)
     return summary
@@ -73,11 +72,29 @@ def _final_locust_csv(m: Measurement, path: Path) -> None:
         StatsCSV(m.environment, PERCENTILES_TO_REPORT).requests_csv(csv.writer(f))
 
 
-def _health(m: Measurement, windows: list[StepWindow]) -> list[dict[str, Any]]:
+def _step(
+    samples: pd.DataFrame, label: str, users: int, pool: str, start_ns: int, end_ns: int
+) -> dict[str, Any]:
+    """A measured window in the ``steps`` format (times from the run's origin)."""
+    starts = samples["start_ns"].to_numpy()
+    mask = (samples["step"] == label).to_numpy() & (starts >= start_ns) & (starts < end_ns)
+    return {
+        "phase": "locust",
+        "step": label,
+        "concurrency": users,
+        "pool": pool,
+        "start_ns": start_ns,
+        "end_ns": end_ns,
+        "requests": int(mask.sum()),
+        "errors": int((samples["error"][mask] != "").sum()),
+    }
+
+
+def _health(m: Measurement, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per step, the worst worker's CPU% and greenlet lag p99, and the harness's verdict."""
     rows = []
-    for w in windows:
-        start, end = w.start_ns + m.origin_wall_ns, w.end_ns + m.origin_wall_ns
+    for w in steps:
+        start, end = w["start_ns"] + m.origin_wall_ns, w["end_ns"] + m.origin_wall_ns
         per_worker = []
         for index, state in sorted(m.aggregate.workers.items()):
             figures = state.health.window(start, end)
@@ -89,7 +106,7 @@ def _health(m: Measurement, windows: list[StepWindow]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "phase": "locust",
-                "step": w.step,
+                "step": w["step"],
                 "cpu_percent": cpu,
                 "loop_lag_p99_ms": lag,
                 "saturated": flags(cpu, lag),
@@ -99,8 +116,13 @@ def _health(m: Measurement, windows: list[StepWindow]) -> list[dict[str, Any]]:
     return rows
 
 
-def _locust_section(m: Measurement, elapsed: float, planned: float | None) -> dict[str, Any]:
+def _locust_section(
+    m: Measurement, samples: pd.DataFrame, elapsed: float, planned: float | None
+) -> dict[str, Any]:
+    """Per operation: merged histograms, raw rows and Locust's own figures side by side."""
     merged = m.aggregate.merged()
+    operation = samples["operation"].astype(str).to_numpy()
+    latency = samples["latency_ns"].to_numpy()
     stats = m.environment.runner.stats if m.environment and m.environment.runner else None
     operations = []
     for op, hist in sorted(merged.items()):
@@ -115,6 +137,7 @@ def _locust_section(m: Measurement, elapsed: float, planned: float | None) -> di
                 "p99_ms": _ms(p99),
                 "max_ms": _ms(hist.max),
             },
+            "samples": _sample_figures(latency[operation == op]),
         }
         entry = _locust_entry(stats, op)
         if entry is not None:
@@ -151,6 +174,14 @@ def _locust_section(m: Measurement, elapsed: float, planned: float | None) -> di
             for (op, err), n in sorted(m.aggregate.merged_errors().items())
         ],
     }
+
+
+def _sample_figures(values: np.ndarray) -> dict[str, float]:
+    """Linear-interpolated percentiles of the raw rows (the summary's convention)."""
+    if not len(values):
+        return {}
+    p50, p95, p99 = np.percentile(values, (50, 95, 99))
+    return {"p50_ms": _ms(p50), "p95_ms": _ms(p95), "p99_ms": _ms(p99)}
 
 
 def _locust_entry(stats: Any, name: str) -> Any:

@@ -90,3 +90,15 @@ async def test_metrics_summary_counts_calls_not_attempts(make_client, scripted) 
     assert op["count"] == 2 and op["errors"] == 1
     assert 0 < op["p50_ms"] <= op["p95_ms"] <= op["p99_ms"]
     assert len(app.arrivals) == 4
+
+
+async def test_http2_setting_works_against_an_http1_server(scripted) -> None:
+    from client import AccountClient
+
+    app, url = scripted(Step(body=PROFILE))
+    pool = PoolSettings(http2=True, transport="httpx")
+    async with AccountClient(url, pool=pool) as client:
+        assert (await client.get_account_profile("u1")).user_id == "u1"
+    assert len(app.arrivals) == 1  # plain http: HTTP/2 is offered only over TLS; 1.1 is used
+    with pytest.raises(ValueError, match="http2 needs transport='httpx'"):
+        PoolSettings(http2=True)
