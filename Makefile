@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench-client clean
+.PHONY: run test browser bench-client clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the main job, against the embedded mock
 	$(BIN)/python bench.py run
 
-test: $(STAMP)  ## lint, then the whole test suite
+test: $(STAMP) browser  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The report test opens the HTML report in headless Chromium (Debian's package).
+# Installed when missing and we may (root with apt-get); otherwise that test skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-dejavu-core >/dev/null; \
+	  else echo "chromium missing: the headless report test will skip"; fi; }
 
 bench-client: $(STAMP)
 	$(BIN)/python -m benchmarks.client_speed

@@ -2,6 +2,8 @@
 
 ``run``     the standard benchmark (the seed's tables) against the embedded mock or --target
 ``sweep``   the weighted mix over a grid of pool settings × concurrency, in one run
+``report``  rebuild a run folder's report (Markdown, HTML, PNGs, CSVs)
+``compare`` baseline vs candidate, cell by cell, with bootstrap CIs; --fail-on gates a pipeline
 ``demo``    walk the reference client through every operation once
 """
 
@@ -206,6 +208,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="unmeasured seconds before each cell (default: 1)",
     )
 
+    report = commands.add_parser("report", help="build a run folder's report")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    report.add_argument("--out", type=Path, metavar="DIR", help="write here (default: RUN_DIR)")
+
+    compare = commands.add_parser("compare", help="did the candidate get slower than the baseline?")
+    compare.add_argument("baseline", type=Path, metavar="BASELINE")
+    compare.add_argument("candidate", type=Path, metavar="CANDIDATE")
+    compare.add_argument(
+        "--fail-on",
+        metavar="RULES",
+        help='exit 1 when a cell breaks a threshold with significance, e.g. "p95:+10%%,'
+        'throughput:-5%%" (metrics: p50, p95, p99, throughput)',
+    )
+    compare.add_argument(
+        "--out", type=Path, metavar="DIR", help="default: CANDIDATE/compare-<baseline name>"
+    )
+
     demo_cmd = commands.add_parser("demo", help="walk the client through every operation once")
     _add_target_flags(demo_cmd)
     return parser
@@ -305,14 +324,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "demo": cmd_demo}
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports import build_report
+
+    paths = build_report(args.run_dir, out_dir=args.out)
+    print(f"report: {paths.html}\n        {paths.markdown}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from reports import compare_runs
+
+    result = compare_runs(args.baseline, args.candidate, fail_on=args.fail_on, out_dir=args.out)
+    verdicts = result.frame()
+    counts = verdicts["verdict"].value_counts().to_dict() if len(verdicts) else {}
+    print(", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())) or "no cells")
+    for v in result.failures:
+        print(
+            f"FAIL {v.cell} {v.metric}: {v.baseline:.1f} -> {v.candidate:.1f} {v.unit} "
+            f"({v.change:+.1%}, 95% CI {v.ci_low:+.1%} .. {v.ci_high:+.1%})"
+        )
+    print(f"compare: {result.paths.html}\n         {result.paths.markdown}")
+    return result.exit_code
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "sweep": cmd_sweep,
+    "report": cmd_report,
+    "compare": cmd_compare,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioError, ValueError, MockStartError, TargetUnreachable) as error:
+    except (ScenarioError, ValueError, MockStartError, TargetUnreachable, OSError) as error:
         print(f"bench.py {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

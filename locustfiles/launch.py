@@ -135,9 +135,9 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _locust_version() -> str:
-    from locust import __version__
+    from importlib import metadata  # not ``import locust``: it would monkey-patch this process
 
-    return __version__
+    return metadata.version("locust")
 
 
 def _planned_seconds(run_time: str, shape: str | None, env: dict[str, str]) -> float:
