@@ -1,19 +1,27 @@
-"""Substring search over names and emails without a per-request Python loop.
+"""Which accounts' name or email contain a substring, as a numpy mask, exact through writes.
 
-Each account's key is ``lower(name) + "\\x01" + lower(email)``; keys are
-joined with ``"\\x00"`` into chunk strings of CHUNK accounts, so finding the
-next match is one C-level ``str.find``/``rfind`` and Python only runs once per
-*matching* account. A query cannot span two fields or two accounts because it
-never contains the separators (the store scans its accounts for queries that do).
-Updating a name or email dirties one chunk, rebuilt lazily on the next search.
+Each account's key is ``lower(name) + "\\x01" + lower(email)``. Keys live in
+immutable ``Segment``s (numpy bigram index, see text_segment.py) plus a small
+*tail*: keys appended or changed since the last build, scanned in Python
+(``q in key``; a few hundred microseconds at most). A changed key kills its
+old entry in its segment and joins the tail. Builds are lazy, at the next
+search once the tail holds more than ``tail_max`` keys, and log-structured:
+the new segment is merged with its smaller neighbours so there are only a few
+segments, and a segment that is mostly dead entries is rebuilt. The first
+search after seeding builds everything (``prepare`` does it eagerly).
+
+A query cannot span two fields or two accounts because it never contains the
+separators; the store scans its accounts for queries that do (``needs_scan``).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterator
+import numpy as np
 
-CHUNK = 1024
+from mock_service.text_segment import Mask, Segment
+
+TAIL_MAX = 1024  # keys scanned in Python per search before a build
+SEGMENT_MAX = 1 << 16  # entries per segment (16-bit owners; a rebuild costs ~0.2 s)
 _SEPARATORS = ("\x00", "\x01", "\x02")
 
 
@@ -28,13 +36,15 @@ def make_key(name: str, email: str) -> str:
 
 
 class SearchIndex:
-    """Keys in creation order, chunked; yields matching positions."""
+    """Keys by account position (creation order); ``matches`` gives a mask over them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tail_max: int = TAIL_MAX, segment_max: int = SEGMENT_MAX) -> None:
         self._keys: list[str] = []
-        self._texts: list[str] = []
-        self._starts: list[list[int]] = []
-        self._dirty: set[int] = set()
+        self._home: list[Segment | None] = []  # the segment holding each key, None = tail
+        self._tail: dict[int, str] = {}
+        self._segments: list[Segment] = []
+        self._tail_max = tail_max
+        self._segment_max = segment_max
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -42,67 +52,78 @@ class SearchIndex:
     def key(self, position: int) -> str:
         return self._keys[position]
 
+    @property
+    def segments(self) -> int:
+        return len(self._segments)
+
     def append(self, key: str) -> None:
+        self._tail[len(self._keys)] = key
         self._keys.append(key)
-        self._dirty.add((len(self._keys) - 1) // CHUNK)
+        self._home.append(None)
 
     def replace(self, position: int, key: str) -> None:
         self._keys[position] = key
-        self._dirty.add(position // CHUNK)
-
-    def _refresh(self) -> None:
-        if not self._dirty:
-            return
-        chunks = (len(self._keys) + CHUNK - 1) // CHUNK
-        while len(self._texts) < chunks:
-            self._texts.append("")
-            self._starts.append([])
-        for c in self._dirty:
-            keys = self._keys[c * CHUNK : (c + 1) * CHUNK]
-            starts, offset = [], 0
-            for key in keys:
-                starts.append(offset)
-                offset += len(key) + 1
-            self._texts[c] = "\x00".join(keys)
-            self._starts[c] = starts
-        self._dirty.clear()
+        home = self._home[position]
+        if home is not None:
+            home.kill(position)
+            self._home[position] = None
+        self._tail[position] = key
 
     @staticmethod
     def needs_scan(query: str) -> bool:
-        """Empty queries and queries containing a separator cannot use the joined text."""
+        """Empty queries and queries containing a separator cannot use the index."""
         return not query or any(s in query for s in _SEPARATORS)
 
-    def newest_first(self, query: str) -> Iterator[int]:
-        """Positions whose key contains ``query`` (lower-cased, not needs_scan), newest first."""
-        self._refresh()
-        for c in range(len(self._texts) - 1, -1, -1):
-            text, starts, base = self._texts[c], self._starts[c], c * CHUNK
-            end = len(text)
-            while True:
-                p = text.rfind(query, 0, end)
-                if p < 0:
-                    break
-                j = bisect_right(starts, p) - 1
-                yield base + j
-                end = starts[j]
-
-    def oldest_first(self, query: str) -> list[int]:
-        """All positions whose key contains ``query``, in creation order."""
-        self._refresh()
-        found: list[int] = []
-        add = found.append
-        for c in range(len(self._texts)):
-            text, starts, base = self._texts[c], self._starts[c], c * CHUNK
-            n, start, lo = len(starts), 0, 0
-            find = text.find
-            while True:
-                p = find(query, start)
-                if p < 0:
-                    break
-                j = bisect_right(starts, p, lo) - 1
-                add(base + j)
-                lo = j + 1
-                if lo >= n:
-                    break
-                start = starts[lo]
+    def matches(self, query: str) -> Mask:
+        """Mask over positions whose key contains ``query`` (lower-cased, not needs_scan)."""
+        if len(self._tail) > self._tail_max:
+            self.prepare()
+        found = np.zeros(len(self._keys), np.bool_)
+        for segment in self._segments:
+            segment.mark(query, found)
+        hits = [p for p, key in self._tail.items() if query in key]
+        if hits:
+            found[hits] = True
         return found
+
+    def prepare(self) -> None:
+        """Index the tail now and settle the segments (else the next search does it)."""
+        if self._tail:
+            positions = sorted(self._tail)
+            self._tail.clear()
+            for i in range(0, len(positions), self._segment_max):
+                self._add(self._build(positions[i : i + self._segment_max]))
+        self._compact()
+
+    def _build(self, positions: list[int]) -> Segment:
+        keys = self._keys
+        segment = Segment(np.array(positions, np.int64), [keys[p] for p in positions])
+        home = self._home
+        for p in positions:
+            home[p] = segment
+        return segment
+
+    def _add(self, segment: Segment) -> None:
+        """Append, then merge the last two while the older is not much bigger."""
+        segments = self._segments
+        segments.append(segment)
+        while len(segments) >= 2:
+            older, newer = segments[-2], segments[-1]
+            if older.live > 2 * newer.live or older.live + newer.live > self._segment_max:
+                break
+            segments[-2:] = []
+            merged = np.concatenate([older.live_positions(), newer.live_positions()])
+            merged.sort()
+            segments.append(self._build(merged.tolist()))
+
+    def _compact(self) -> None:
+        """Rebuild segments that are mostly dead entries; drop empty ones."""
+        for i, segment in enumerate(self._segments):
+            if segment.dead_count * 2 > segment.size:
+                live = segment.live_positions().tolist()
+                self._segments[i] = self._build(live) if live else segment
+        self._segments = [s for s in self._segments if s.live]
+
+    def nbytes(self) -> int:
+        """Bytes held by the numpy side of the index (keys and tail not included)."""
+        return sum(s.nbytes() for s in self._segments)

@@ -50,12 +50,13 @@ class Summary:
 
 
 class EndpointStats:
-    __slots__ = ("connect", "injected", "queue", "requests", "status")
+    __slots__ = ("connect", "injected", "queue", "requests", "slept", "status")
 
     def __init__(self) -> None:
         self.requests = 0
         self.status: dict[str, int] = {}
-        self.injected = Summary()
+        self.injected = Summary()  # service time drawn from the profile
+        self.slept = Summary()  # service time actually spent (timers wake late, never early)
         self.queue = Summary()
         self.connect = Summary()
 
@@ -64,6 +65,7 @@ class EndpointStats:
             "requests": self.requests,
             "status": dict(sorted(self.status.items())),
             "injected_ms": self.injected.report(),
+            "slept_ms": self.slept.report(),
             "queue_ms": self.queue.report(),
             "connect_ms": self.connect.report(),
         }

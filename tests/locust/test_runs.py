@@ -123,7 +123,8 @@ def test_master_and_two_workers_merge_exactly(tmp_path: Path, mock_url: str) -> 
         for q in (50, 95, 99):
             exact_ms = _nearest_rank(values, q) / 1e6
             got = row["harness"][f"p{q}_ms"]
-            assert got == pytest.approx(exact_ms, rel=1e-3, abs=1e-3), (row["operation"], q)
+            # 0.1% from the bucket, plus the summary's rounding to 1 µs
+            assert abs(got - exact_ms) <= exact_ms * 1e-3 + 5e-4, (row["operation"], q)
         assert row["locust"]["count"] == len(values)
 
 
