@@ -112,7 +112,8 @@ def accuracy(tmp: Path) -> dict:
         )
         stats = httpx.get(url + "/_mock/stats", timeout=10).json()
     [row] = summary["open_loop"]
-    injected = _injected(stats)
+    endpoint = _profile_endpoint(stats)
+    injected, slept = endpoint["injected_ms"], endpoint["slept_ms"]
     return {
         "sent": row["sent"],
         "late": row["late"],
@@ -122,16 +123,19 @@ def accuracy(tmp: Path) -> dict:
         "service_p99_ms": row["service_p99_ms"],
         "injected_p50_ms": injected["p50"],
         "injected_p99_ms": injected["p99"],
-        "p50_error_ms": row["response_p50_ms"] - injected["p50"],
-        "p99_error_ms": row["response_p99_ms"] - injected["p99"],
+        "slept_p50_ms": slept["p50"],
+        "slept_p99_ms": slept["p99"],
+        "p50_error_vs_slept_ms": row["response_p50_ms"] - slept["p50"],
+        "p99_error_vs_slept_ms": row["response_p99_ms"] - slept["p99"],
+        "p50_error_vs_injected_ms": row["response_p50_ms"] - injected["p50"],
+        "p99_error_vs_injected_ms": row["response_p99_ms"] - injected["p99"],
     }
 
 
-def _injected(stats: dict) -> dict:
-    endpoint = next(
-        e for name, e in stats["endpoints"].items() if "profile" in name and name.startswith("GET")
+def _profile_endpoint(stats: dict) -> dict:
+    return next(
+        e for name, e in stats["endpoints"].items() if name.startswith("GET") and "profile" in name
     )
-    return endpoint["injected_ms"]
 
 
 def main() -> None:
