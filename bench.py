@@ -2,6 +2,7 @@
 
 ``run``     the standard benchmark (the seed's tables) against the embedded mock or --target
 ``sweep``   the weighted mix over a grid of pool settings × concurrency, in one run
+``locust``  Locust users on the reference client, headless, one process or master + workers
 ``report``  rebuild a run folder's report (Markdown, HTML, PNGs, CSVs)
 ``compare`` baseline vs candidate, cell by cell, with bootstrap CIs; --fail-on gates a pipeline
 ``demo``    walk the reference client through every operation once
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +25,7 @@ from drivers.scenario import Scenario, ScenarioError, load_scenario
 from drivers.standard_run import ALL_PHASES, RunOptions, execute
 from drivers.sweep import SweepSpec, parse_grid
 from drivers.target import TargetUnreachable
+from drivers.terminal import print_summary
 from mock_service.launcher import MockStartError, launch
 
 EXIT_BAD_INPUT = 2
@@ -208,6 +212,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="unmeasured seconds before each cell (default: 1)",
     )
 
+    locust = commands.add_parser("locust", help="Locust headless with the reference client")
+    _add_target_flags(locust)
+    locust.add_argument("--users", type=_positive(int), default=100, metavar="N")
+    locust.add_argument(
+        "--spawn-rate",
+        type=_positive(float),
+        default=20.0,
+        metavar="R",
+        help="users started per second (default: 20)",
+    )
+    locust.add_argument(
+        "--run-time",
+        default="60s",
+        metavar="T",
+        help="Locust's --run-time: 30s, 5m, 1h30m (default: 60s)",
+    )
+    locust.add_argument(
+        "--processes",
+        type=_positive(int),
+        default=1,
+        metavar="N",
+        help="N > 1: a master and N workers on this machine (default: 1)",
+    )
+    locust.add_argument(
+        "--shape",
+        choices=("step",),
+        help="step: 1, 10, 50, 100 users, a plateau each (the seed's table)",
+    )
+    locust.add_argument("--scenario", metavar="FILE|NAME", help="weights (and pool) for the users")
+    locust.add_argument("--label", default="locust", help="name in the run folder")
+    locust.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR")
+    locust.add_argument("--no-report", action="store_true", help="skip the report at the end")
+
     report = commands.add_parser("report", help="build a run folder's report")
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     report.add_argument("--out", type=Path, metavar="DIR", help="write here (default: RUN_DIR)")
@@ -324,6 +361,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_locust(args: argparse.Namespace) -> int:
+    from locustfiles.launch import RunInterrupted, run_locust
+
+    if args.pool.transport in ("lean", "aiohttp"):  # async engines: users take the gevent one
+        args.pool = dataclasses.replace(args.pool, transport="gevent")
+    try:
+        run_dir = run_locust(
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            run_time=args.run_time,
+            processes=args.processes,
+            target=args.target,
+            profile=args.profile,
+            scenario=args.scenario,
+            pool=args.pool,
+            shape=args.shape,
+            label=args.label,
+            runs_root=args.runs_dir,
+            accounts=args.accounts,
+        )
+    except RunInterrupted as interrupted:
+        print(f"run folder: {interrupted.run_dir} (interrupted)")
+        return 130
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    print_summary(summary)
+    print(f"\nrun folder: {run_dir}")
+    if not args.no_report:
+        cmd_report(argparse.Namespace(run_dir=run_dir, out=None))
+    return 0 if summary.get("complete", True) else 1
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from reports import build_report
 
@@ -351,6 +419,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "sweep": cmd_sweep,
+    "locust": cmd_locust,
     "report": cmd_report,
     "compare": cmd_compare,
     "demo": cmd_demo,
