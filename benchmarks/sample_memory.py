@@ -58,9 +58,12 @@ def child(count: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = RunFolder(Path(tmp))
         t0 = time.perf_counter()  # what a run does at its end (drivers/standard_run.py)
+        nbytes = buffer.nbytes()
         table = buffer.to_arrow()
+        del buffer  # the table now holds the only reference to the columns
         folder.write_samples(table)
-        frame = table.to_pandas(split_blocks=True)
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
         summary = summarize(
             frame,
             [
@@ -75,7 +78,7 @@ def child(count: int) -> dict[str, float]:
         )
         write_s = time.perf_counter() - t0
         assert summary["requests"] == count
-        del frame, table
+        del frame
         disk = folder.samples_path.stat().st_size
         t0 = time.perf_counter()
         frame = load_samples(tmp)
@@ -84,7 +87,7 @@ def child(count: int) -> dict[str, float]:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "samples": count,
-        "memory_bytes_per_sample": buffer.nbytes() / count,
+        "memory_bytes_per_sample": nbytes / count,
         "disk_bytes_per_sample": disk / count,
         "add_us": add_us,
         "write_and_summarize_s": write_s,

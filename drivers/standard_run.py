@@ -27,7 +27,7 @@ from drivers.scenario import Scenario
 from drivers.sweep import SweepSpec, sweep_phase
 from drivers.target import target
 from drivers.terminal import print_summary
-from results import RunFolder, new_run_dir
+from results import RunFolder, SampleBuffer, new_run_dir
 from results.meta import base_meta, now_iso
 from results.summary import summarize
 
@@ -158,8 +158,10 @@ def _finish(
 ) -> dict[str, Any]:
     """Write samples, summary and the completed meta; every file atomically."""
     table = ctx.recorder.samples.to_arrow()
+    ctx.recorder.samples = SampleBuffer()  # the table holds the columns now; keep one copy
     folder.write_samples(table)
-    frame = table.to_pandas(split_blocks=True)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
     extras = {
         **ctx.extras,
         "generator_health": ctx.health,
