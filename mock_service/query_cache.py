@@ -1,8 +1,8 @@
 """Remembered search results, kept exact as accounts are added, renamed and (de)activated.
 
-A full substring scan of 100,000 accounts costs ~4 ms (the joined text is
-~5 MB), over the 2 ms budget for ``list``/``search``. Drivers repeat a small
-set of queries, so for recent queries the cache keeps the matching positions
+The search index answers a never-seen query in well under a millisecond, but
+drivers repeat a small set of queries, and a remembered answer costs a few
+microseconds; so for recent queries the cache keeps the matching positions
 (an ascending ``array``) and how many matches fall in each (plan, active)
 group, so a filtered ``total_count`` is a sum of a few counters. Entries are
 updated in place: an appended account is checked against every cached
@@ -16,7 +16,6 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 MAX_QUERIES = 128
@@ -60,8 +59,9 @@ class QueryCache:
             self._entries.move_to_end(query)
         return found
 
-    def put(self, query: str, ascending: Iterable[int], groups: Counter[Group]) -> Matches:
-        matches = Matches(array("q", ascending), groups)
+    def put(self, query: str, ascending: array[int], groups: Counter[Group]) -> Matches:
+        """Remember ``ascending`` (kept, not copied) and its group counts."""
+        matches = Matches(ascending, groups)
         if len(matches.positions) > self._max_positions:
             return matches  # too big to keep; still usable once
         old = self._entries.pop(query, None)

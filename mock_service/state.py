@@ -31,6 +31,7 @@ class MockState:
     def __post_init__(self) -> None:
         self.set_profile(self.profile)
         seed_store(self.store, self.accounts, self.seed)
+        self.store.prepare_search()  # build the index now, not on the first search
 
     def set_profile(self, profile: Profile) -> None:
         """Replace the profile: fresh fault/latency streams and a new capacity semaphore."""
@@ -47,3 +48,4 @@ class MockState:
         if reseed_store:
             self.store = AccountStore()
             seed_store(self.store, self.accounts, self.seed)
+            self.store.prepare_search()

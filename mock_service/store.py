@@ -2,21 +2,26 @@
 
 Accounts live in a list in creation order (newest first = walk it backwards)
 plus dicts by id and lower-cased email. Counts per (plan, active) make
-``total_count`` of unsearched lists O(1); searches use ``SearchIndex``. Each
-account caches its serialized JSON so a profile read is one dict lookup.
+``total_count`` of unsearched lists O(1); filters run over numpy group codes
+(``AccountColumns``); a search's matches come from the remembered-query cache
+or, the first time, from the numpy ``SearchIndex`` mask. Each account caches
+its serialized JSON so a profile read is one dict lookup.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import orjson
 
+from mock_service.columns import AccountColumns
 from mock_service.query_cache import Matches, QueryCache
 from mock_service.search_index import SearchIndex, make_key
 
@@ -91,14 +96,15 @@ def utcnow() -> datetime:
 class AccountStore:
     """All accounts of one mock instance; not thread-safe (one event loop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, index: SearchIndex | None = None, cache: QueryCache | None = None) -> None:
         self._accounts: list[Account] = []
         self._by_id: dict[str, Account] = {}
         self._by_email: dict[str, Account] = {}
         self._created_ts: list[float] = []
         self._counts: Counter[tuple[str, bool]] = Counter()
-        self._index = SearchIndex()
-        self._cache = QueryCache()
+        self._columns = AccountColumns()
+        self._index = index if index is not None else SearchIndex()
+        self._cache = cache if cache is not None else QueryCache()
 
     def __len__(self) -> int:
         return len(self._accounts)
@@ -155,6 +161,7 @@ class AccountStore:
         self._by_email[email.lower()] = account
         self._created_ts.append(when.timestamp())
         self._counts[(plan, is_active)] += 1
+        self._columns.append(plan, is_active)
         key = make_key(name, email)
         self._index.append(key)
         self._cache.appended(account.position, key, (plan, is_active))
@@ -198,6 +205,7 @@ class AccountStore:
             self._counts[old] -= 1
             self._counts[new] += 1
             self._cache.regrouped(self._index.key(account.position), old, new)
+            self._columns.set_active(account.position, active)
             account.is_active = active
         self._touch(account)
 
@@ -227,107 +235,85 @@ class AccountStore:
         search: str | None = None,
     ) -> Page:
         """Newest first; ``total_count`` counts every match, not just the page."""
-
-        def keep(a: Account) -> bool:
-            return (is_active is None or a.is_active == is_active) and (
-                plan is None or a.subscription_status == plan
-            )
-
         accounts = self._accounts
         if search:
             q = search.lower()
             if SearchIndex.needs_scan(q):
-                matches = [i for i in self._matching(q, newest_first=False) if keep(accounts[i])]
-                total = len(matches)
-                stop = max(total - offset, 0)
-                chosen = [accounts[i] for i in reversed(matches[max(stop - limit, 0) : stop])]
-                return Page(chosen, total)
-            cached = self._cached_matches(q)
-            total = cached.count(is_active, plan)
-            positions = cached.positions
-            if is_active is None and plan is None:
-                stop = max(total - offset, 0)
-                chosen = [accounts[i] for i in reversed(positions[max(stop - limit, 0) : stop])]
-                return Page(chosen, total)
+                return self._scanned_page(q, offset, limit, is_active, plan)
+            matches = self._matches(q)
+            total = matches.count(is_active, plan)
             if offset >= total:
                 return Page([], total)
-            return Page(self._walk(reversed(positions), keep, offset, limit), total)
+            if is_active is None and plan is None:
+                positions = matches.positions
+                stop = total - offset
+                chosen = [accounts[i] for i in reversed(positions[max(stop - limit, 0) : stop])]
+                return Page(chosen, total)
+            found = self._columns.newest(
+                offset,
+                limit,
+                is_active=is_active,
+                plan=plan,
+                positions=np.frombuffer(matches.positions, np.int64),
+            )
+            return Page([accounts[i] for i in found], total)
         total = self._count(is_active, plan)
         if offset >= total:
             return Page([], total)
         if is_active is None and plan is None:
             stop = len(accounts) - offset
             return Page(accounts[max(stop - limit, 0) : stop][::-1], total)
-        return Page(self._walk(range(len(accounts) - 1, -1, -1), keep, offset, limit), total)
-
-    def _walk(
-        self, order: Iterable[int], keep: Callable[[Account], bool], offset: int, limit: int
-    ) -> list[Account]:
-        """Skip ``offset`` kept accounts along ``order``, then take up to ``limit``."""
-        accounts = self._accounts
-        chosen: list[Account] = []
-        skipped = 0
-        for i in order:
-            a = accounts[i]
-            if keep(a):
-                if skipped < offset:
-                    skipped += 1
-                    continue
-                chosen.append(a)
-                if len(chosen) >= limit:
-                    break
-        return chosen
+        found = self._columns.newest(offset, limit, is_active=is_active, plan=plan)
+        return Page([accounts[i] for i in found], total)
 
     def search(self, query: str, *, limit: int, include_inactive: bool = False) -> list[Account]:
         """Up to ``limit`` accounts whose name or email contains ``query``, newest first."""
-        found: list[Account] = []
-        accounts = self._accounts
         q = query.lower()
-        cached = None if SearchIndex.needs_scan(q) else self._cache.get(q)
-        if cached is not None:
-            candidates: Iterable[int] = reversed(cached.positions)
-        else:
-            candidates = self._matching(q, newest_first=True)
-        seen: list[int] = []
-        for i in candidates:
-            seen.append(i)
-            a = accounts[i]
-            if include_inactive or a.is_active:
-                found.append(a)
-                if len(found) >= limit:
-                    return found
-        if cached is None and not SearchIndex.needs_scan(q):
-            self._remember(q, seen[::-1])  # the walk saw every match
-        return found
-
-    def _cached_matches(self, q: str) -> Matches:
-        """Matches of a lower-cased, index-searchable query, from the cache when possible."""
-        cached = self._cache.get(q)
-        if cached is None:
-            cached = self._remember(q, self._index.oldest_first(q))
-        return cached
-
-    def _remember(self, q: str, ascending: list[int]) -> Matches:
         accounts = self._accounts
-        groups = Counter(
-            (accounts[i].subscription_status, accounts[i].is_active) for i in ascending
+        if SearchIndex.needs_scan(q):
+            return self._scanned_page(
+                q, 0, limit, None if include_inactive else True, None
+            ).accounts
+        positions = np.frombuffer(self._matches(q).positions, np.int64)
+        is_active = None if include_inactive else True
+        found = self._columns.newest(0, limit, is_active=is_active, positions=positions)
+        return [accounts[i] for i in found]
+
+    def _matches(self, q: str) -> Matches:
+        """Matches of a lower-cased, index-searchable query: remembered, else from the index."""
+        cached = self._cache.get(q)
+        if cached is not None:
+            return cached
+        positions = np.flatnonzero(self._index.matches(q))
+        return self._cache.put(
+            q, array("q", positions.tobytes()), self._columns.group_counts(positions)
         )
-        return self._cache.put(q, ascending, groups)
+
+    def _scanned_page(
+        self, q: str, offset: int, limit: int, is_active: bool | None, plan: str | None
+    ) -> Page:
+        """Brute force for queries the index cannot take (empty, or with separators)."""
+        matches = [
+            a
+            for a in self._accounts
+            if (q in a.name.lower() or q in a.email.lower())
+            and (is_active is None or a.is_active == is_active)
+            and (plan is None or a.subscription_status == plan)
+        ]
+        stop = max(len(matches) - offset, 0)
+        return Page(matches[max(stop - limit, 0) : stop][::-1], len(matches))
+
+    def prepare_search(self) -> None:
+        """Build the search index now (after seeding) instead of in the first search."""
+        self._index.prepare()
+
+    def search_index_bytes(self) -> int:
+        """Memory of the numpy search index and filter columns (benchmarks report it)."""
+        return self._index.nbytes() + self._columns.nbytes()
 
     def clear_search_cache(self) -> None:
         """Forget remembered searches (benchmarks use it to time a cold query)."""
         self._cache.clear()
-
-    def _matching(self, query: str, *, newest_first: bool) -> Iterator[int]:
-        """Positions of accounts whose name or email contains ``query`` (case-insensitive)."""
-        q = query.lower()
-        if not SearchIndex.needs_scan(q):
-            index = self._index
-            return index.newest_first(q) if newest_first else iter(index.oldest_first(q))
-        n = len(self._accounts)
-        order = range(n - 1, -1, -1) if newest_first else range(n)
-        accounts = self._accounts
-        return (i for i in order if q in accounts[i].name.lower() or q in accounts[i].email.lower())
 
     def all_accounts(self) -> Iterator[Account]:
         """Creation order (oldest first)."""

@@ -82,7 +82,8 @@ def test_builtins_and_toml(tmp_path: Path) -> None:
     assert fast.capacity is None
     assert all(fast.latency_for(t).distribution is None for t in TEMPLATES)
     seed = load_profile("seed")
-    assert seed.capacity == 16
+    assert seed.capacity == 64
+    assert (seed.contention, seed.coherency) == (0.037, 0.00013)
     assert seed.new_connection_ms == 35
     assert set(seed.latency) >= {GET_PROFILE, LIST_ACCOUNTS}
     path = tmp_path / "mine.toml"
