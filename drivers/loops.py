@@ -21,27 +21,24 @@ class TargetDown(RuntimeError):
     """The target stopped answering (a long streak of connection failures)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    start_ns: int
-    end_ns: int
-
-
 async def closed_loop(
     request: Request,
     concurrency: int,
-    duration_s: float,
+    until_ns: int,
     *,
     max_requests: int = 10_000_000,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """``concurrency`` workers, each sending its next request as soon as the last ends."""
-    deadline = time.perf_counter() + duration_s
+    """``concurrency`` workers, each sending its next request as soon as the last ends.
+
+    No request starts at or after ``until_ns`` (``perf_counter_ns``), so a
+    measured window that ends there holds every request the loop started.
+    """
     budget = max_requests
 
     async def worker() -> None:
         nonlocal budget
-        while budget > 0 and time.perf_counter() < deadline:
+        while budget > 0 and time.perf_counter_ns() < until_ns:
             if should_stop():
                 raise TargetDown("the target stopped answering")
             budget -= 1
@@ -68,6 +65,7 @@ async def open_loop(
     max_in_flight: int = 10_000,
     late_after_ms: float = 1.0,
     should_stop: Callable[[], bool] = lambda: False,
+    start_ns: int | None = None,
 ) -> OpenLoopResult:
     """Send at ``rate`` per second on a fixed schedule, whatever the answers do.
 
@@ -79,7 +77,7 @@ async def open_loop(
     interval_ns = int(1e9 / rate)
     total = int(rate * duration_s)
     in_flight: set[asyncio.Task[Any]] = set()
-    start_ns = time.perf_counter_ns()
+    start_ns = time.perf_counter_ns() if start_ns is None else start_ns
 
     async def one(intended_ns: int) -> None:
         INTENDED_NS.set(intended_ns)

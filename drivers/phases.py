@@ -209,12 +209,13 @@ async def throughput_phase(ctx: RunContext) -> None:
     for concurrency in spec.concurrency:
         step = f"c={concurrency}"
         if spec.warmup_s:
-            await closed_loop(request, concurrency, spec.warmup_s, should_stop=ctx.stopped)
+            await closed_loop(request, concurrency, _after(spec.warmup_s), should_stop=ctx.stopped)
         async with measured(
             ctx, "throughput", step, concurrency, seconds=spec.duration_s
         ) as window:
-            await closed_loop(request, concurrency, spec.duration_s, should_stop=ctx.stopped)
             window.end = window.start + int(spec.duration_s * 1e9)
+            until = ctx.recorder.origin_ns + window.end
+            await closed_loop(request, concurrency, until, should_stop=ctx.stopped)
 
 
 async def pooling_phase(ctx: RunContext) -> None:
@@ -284,8 +285,14 @@ async def open_loop_phase(ctx: RunContext, rate: float, duration_s: float) -> No
         return mix.next()(client, ctx.data)
 
     async with measured(ctx, "open_loop", step, 0, seconds=duration_s) as window:
-        result = await open_loop(request, rate, duration_s, should_stop=ctx.stopped)
         window.end = window.start + int(duration_s * 1e9)
+        result = await open_loop(
+            request,
+            rate,
+            duration_s,
+            should_stop=ctx.stopped,
+            start_ns=ctx.recorder.origin_ns + window.start,
+        )
     ctx.extras.setdefault("open_loop_runs", []).append(
         {
             "rate": rate,
@@ -296,6 +303,11 @@ async def open_loop_phase(ctx: RunContext, rate: float, duration_s: float) -> No
             "dropped": result.dropped,
         }
     )
+
+
+def _after(seconds: float) -> int:
+    """A ``perf_counter_ns`` deadline ``seconds`` from now."""
+    return time.perf_counter_ns() + int(seconds * 1e9)
 
 
 async def _quietly(awaitable: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,8 @@ async def sweep_phase(ctx: RunContext, spec: SweepSpec) -> None:
         async with client:
             for concurrency in spec.concurrency:
                 if spec.warmup_s:
-                    await closed_loop(request, concurrency, spec.warmup_s, should_stop=ctx.stopped)
+                    warm_until = time.perf_counter_ns() + int(spec.warmup_s * 1e9)
+                    await closed_loop(request, concurrency, warm_until, should_stop=ctx.stopped)
                 async with measured(
                     ctx,
                     "sweep",
@@ -73,7 +75,6 @@ async def sweep_phase(ctx: RunContext, spec: SweepSpec) -> None:
                     pool=pool,
                     seconds=spec.duration_s,
                 ) as window:
-                    await closed_loop(
-                        request, concurrency, spec.duration_s, should_stop=ctx.stopped
-                    )
                     window.end = window.start + int(spec.duration_s * 1e9)
+                    until = ctx.recorder.origin_ns + window.end
+                    await closed_loop(request, concurrency, until, should_stop=ctx.stopped)
