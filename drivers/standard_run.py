@@ -69,8 +69,6 @@ class Outcome:
 
 
 def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
-    run_dir = new_run_dir(options.label, options.runs_root)
-    folder = RunFolder(run_dir)
     with target(
         options.target,
         profile=options.profile,
@@ -78,6 +76,8 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
         pin=options.pin,
         token=options.token,
     ) as url:
+        run_dir = new_run_dir(options.label, options.runs_root)  # only once there is a target
+        folder = RunFolder(run_dir)
         meta = base_meta(
             options.kind,
             label=options.label,

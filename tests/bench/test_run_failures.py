@@ -69,11 +69,13 @@ def test_invalid_scenario_file_names_the_key_and_accepted_ones(tmp_path, capsys)
     assert "unknown key latency.requets; accepted: requests, warmup" in err
 
 
-def test_unreachable_target_is_one_clear_line(capsys) -> None:
+def test_unreachable_target_is_one_clear_line(capsys, tmp_path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    assert bench_cli.main(["run", "--target", url, "--quick"]) == 2
+    runs = tmp_path / "runs"
+    assert bench_cli.main(["run", "--target", url, "--quick", "--runs-dir", str(runs)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"bench.py run: --target {url} does not answer")
+    assert not runs.exists() or not any(runs.iterdir()), "no empty run folder is left behind"
 
 
 def test_target_that_does_not_speak_the_contract_stops_before_any_load(
