@@ -41,12 +41,12 @@ class Recorder:
             self._streak += 1
         else:
             self._streak = 0
+        self.completed += 1  # every call, kept or not: the progress line counts them
+        if record.error is not None:
+            self.errors += 1
         label = self.label
         if label is None:
             return
-        self.completed += 1
-        if record.error is not None:
-            self.errors += 1
         self.samples.add(
             record,
             phase=label.phase,

@@ -26,13 +26,13 @@ OPERATIONS = (
 )
 
 DEFAULT_WEIGHTS = {
-    "get_account_profile": 40,
-    "search_accounts": 12,
-    "list_accounts": 10,
+    "get_account_profile": 35,
+    "search_accounts": 14,
+    "list_accounts": 12,
     "get_account_by_email": 10,
     "ensure_account": 10,
     "update_account_preferences": 8,
-    "update_account_profile": 7,
+    "update_account_profile": 8,
     "change_account_status": 2,
     "delete_account": 1,
 }
@@ -44,7 +44,7 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class LatencyPhase:
-    requests: int = 400
+    requests: int = 1000
     warmup: int = 20
 
 

@@ -57,10 +57,11 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
                 file=out,
             )
     if summary.get("pooling"):
-        first = summary["pooling"][0]
+        pooled = summary["pooling"][0]
+        first = summary.get("pooling_first_request_ms") or pooled["first_ms"]
         print(
-            f"\nPooling: first request {first['first_ms']:.1f} ms, pooled {first['avg_ms']:.1f} ms"
-            f" ({summary.get('pooling_speedup', 0):.1f}x); "
+            f"\nPooling: first request (a new connection) {first:.1f} ms, pooled "
+            f"{pooled['avg_ms']:.1f} ms ({summary.get('pooling_speedup', 0):.1f}x); "
             + ", ".join(f"{r['mode']} {r['avg_ms']:.1f} ms" for r in summary["pooling"][1:]),
             file=out,
         )
@@ -68,7 +69,8 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
         b = summary["batch"]
         print(
             f"Batch of {b['count']}: sequential {b['sequential_s']:.2f} s, "
-            f"asyncio.gather {b['gather_s']:.2f} s ({b['speedup']:.1f}x)",
+            f"asyncio.gather {b['gather_s']:.2f} s ({b['speedup']:.1f}x; "
+            f"{b.get('gather_new_connections', 0)} of them opened a new connection)",
             file=out,
         )
     for row in summary.get("open_loop", []):

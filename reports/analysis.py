@@ -102,7 +102,7 @@ def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame
             rows.append(_seed_row("Throughput", name, "req/s", published, float(value)))
     pooled = pooling[pooling["mode"] == "pooled"] if not pooling.empty else pooling
     if not pooled.empty:
-        first, rest = float(pooled["first_ms"].iloc[0]), float(pooled["avg_ms"].iloc[0])
+        first, rest = tables.first_request_ms(pooling), float(pooled["avg_ms"].iloc[0])
         rows.append(_seed_row("Pooling", "First request", "ms", seed.POOLING_FIRST_MS, first))
         rows.append(
             _seed_row("Pooling", "Pooled requests (avg)", "ms", seed.POOLING_POOLED_MS, rest)

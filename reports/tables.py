@@ -176,7 +176,17 @@ def pooling_table(samples: pd.DataFrame) -> pd.DataFrame:
     (the one that opens the connection); the other modes keep every request.
     """
     frame = samples[samples["phase"] == "pooling"]
-    columns = ["mode", "requests", "first_ms", "avg_ms", "p50_ms", "p95_ms", "vs_pooled"]
+    columns = [
+        "mode",
+        "requests",
+        "first_ms",
+        "avg_ms",
+        "p50_ms",
+        "p95_ms",
+        "vs_pooled",
+        "new_connections",
+        "new_connection_ms",
+    ]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     rows = []
@@ -184,6 +194,7 @@ def pooling_table(samples: pd.DataFrame) -> pd.DataFrame:
         group = frame[frame["step"] == mode].sort_values("start_ns", kind="stable")
         values = group["latency_ns"].to_numpy() / MS
         rest = values[1:] if mode == "pooled" and len(values) > 1 else values
+        opened = values[group["new_connection"].to_numpy() == 1]
         rows.append(
             {
                 "mode": mode,
@@ -192,6 +203,8 @@ def pooling_table(samples: pd.DataFrame) -> pd.DataFrame:
                 "avg_ms": float(rest.mean()),
                 "p50_ms": float(np.percentile(rest, 50)),
                 "p95_ms": float(np.percentile(rest, 95)),
+                "new_connections": len(opened),
+                "new_connection_ms": float(opened.mean()) if len(opened) else float("nan"),
             }
         )
     out = pd.DataFrame(rows)
@@ -200,12 +213,25 @@ def pooling_table(samples: pd.DataFrame) -> pd.DataFrame:
     return out[columns]
 
 
+def first_request_ms(pooling: pd.DataFrame) -> float:
+    """The seed's "first request": the mean of every request that opened a connection.
+
+    One pooled client's first request is a single draw; the anti-patterns
+    open a connection on every request, so together they give a stable mean.
+    """
+    count = pooling["new_connections"].sum() if not pooling.empty else 0
+    if not count:
+        return float("nan")
+    weighted = (pooling["new_connection_ms"].fillna(0.0) * pooling["new_connections"]).sum()
+    return float(weighted / count)
+
+
 def pooling_speedup(pooling: pd.DataFrame) -> float:
-    """The seed's "3.3x": the pooled client's first request over its later ones."""
+    """The seed's "3.3x": a request that opens a connection over a pooled one."""
     pooled = pooling[pooling["mode"] == "pooled"]
     if pooled.empty:
         return float("nan")
-    return float(pooled["first_ms"].iloc[0] / pooled["avg_ms"].iloc[0])
+    return float(first_request_ms(pooling) / pooled["avg_ms"].iloc[0])
 
 
 def batch_table(samples: pd.DataFrame) -> pd.DataFrame:
