@@ -176,6 +176,11 @@ def _profile_endpoint(stats: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--only",
+        default="speed,sustained,accuracy",
+        help="which parts, comma-separated (default: all)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -186,12 +191,18 @@ def main() -> None:
             "sustained 4000/s": [],
             "accuracy": [],
         }
+        parts = set(args.only.split(","))
         for _ in range(args.rounds):
-            rows["speed (reads)"].append(speed(tmp, "reads"))
-            rows["speed (mix)"].append(speed(tmp, "mix"))
-            rows["sustained 4000/s"].append(sustained(tmp))
-            rows["accuracy"].append(accuracy(tmp))
+            if "speed" in parts:
+                rows["speed (reads)"].append(speed(tmp, "reads"))
+                rows["speed (mix)"].append(speed(tmp, "mix"))
+            if "sustained" in parts:
+                rows["sustained 4000/s"].append(sustained(tmp))
+            if "accuracy" in parts:
+                rows["accuracy"].append(accuracy(tmp))
     for name, results in rows.items():
+        if not results:
+            continue
         print(f"\n{name}: median of {len(results)} rounds")
         for key in results[0]:
             values = [r[key] for r in results]
