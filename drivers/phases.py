@@ -177,6 +177,9 @@ async def measured(
         finally:
             ctx.unlabel()
             end = window.end if window.end is not None else ctx.recorder.now_ns()
+            # a request admitted just before the end is stamped a few microseconds
+            # later: the window holds every request the loop started
+            end = max(end, ctx.recorder.last_start_ns + 1)
             ctx.add_step(phase, step, concurrency, window.start, end, pool)
             if monitor.reading is not None:
                 ctx.health.append(monitor.reading.to_dict())

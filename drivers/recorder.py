@@ -34,6 +34,7 @@ class Recorder:
         self.label: Label | None = None  # None: warm-up or set-up, nothing is kept
         self.completed = 0
         self.errors = 0
+        self.last_start_ns = 0  # latest start (on the samples' clock) of a kept sample
         self._streak = 0
 
     def __call__(self, record: RequestRecord) -> None:
@@ -47,6 +48,9 @@ class Recorder:
         label = self.label
         if label is None:
             return
+        intended = INTENDED_NS.get()
+        start = (record.start_ns if intended is None else intended) - self.origin_ns
+        self.last_start_ns = max(self.last_start_ns, start)
         self.samples.add(
             record,
             phase=label.phase,
@@ -54,7 +58,7 @@ class Recorder:
             concurrency=label.concurrency,
             pool=label.pool,
             origin_ns=self.origin_ns,
-            intended_ns=INTENDED_NS.get(),
+            intended_ns=intended,
         )
 
     @property

@@ -12,6 +12,7 @@ import pytest
 
 from client.histogram import LatencyHistogram
 from client.metrics import Phases, RequestRecord
+from drivers.scenario import DEFAULT_WEIGHTS
 from locustfiles import options
 from locustfiles.aggregate import RAMP, Aggregate, Timeline
 from locustfiles.health import flags
@@ -108,7 +109,7 @@ def test_option_beats_environment_beats_scenario(monkeypatch: pytest.MonkeyPatch
     settings = options.resolve(Namespace(account_pool="max_connections=3"))
     assert settings.pool.max_connections == 3 and settings.pool.transport == "gevent"
     assert settings.wait == (0.5, 2.0)
-    assert settings.weights["get_account_profile"] == 40  # scenarios/default.toml
+    assert settings.weights["get_account_profile"] == DEFAULT_WEIGHTS["get_account_profile"]
     with pytest.raises(ValueError, match="--account-wait"):
         options.parse_wait("2-1")
 

@@ -1,9 +1,10 @@
 """Reports from real quick runs of bench.py against the embedded mock.
 
-Three runs (about 20 s each): a ~10 ms profile twice and the same profile
-40% slower. The injected service time dominates the harness's own ~1 ms, so
-two runs of one profile agree within a few percent and a 15% gate on p50
-separates them from the slower one. (On the ``fast`` profile the latency is
+Three runs (about 20 s each): a ~10 ms profile with 10 slots twice, and the
+same profile 40% slower. The injected service time (and, under load, the
+queue for a slot) dominates the harness's own ~1 ms, so two runs of one
+profile agree within a few percent and a 15% gate on p50 separates them from
+the slower one. (On the ``fast`` profile the latency is
 the harness's own and varies up to 2x between runs on a small machine.)
 """
 
@@ -26,6 +27,7 @@ GATE = "p50:+15%"
 BASE_PROFILE = """
 name = "base"
 seed = 42
+capacity = 10
 [default_latency]
 p50 = 10.0
 p95 = 14.0
@@ -34,6 +36,7 @@ p99 = 18.0
 SLOW_PROFILE = """
 name = "slow"
 seed = 42
+capacity = 10
 [default_latency]
 p50 = 14.0
 p95 = 19.6
