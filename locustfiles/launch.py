@@ -9,13 +9,12 @@ folder then holds Locust's own report (``locust_stats.csv`` and friends,
 stopped with SIGTERM, which lets Locust write what it has; the summary then
 says ``complete: false`` and why.
 
-Command line: ``python -m locustfiles.launch --users 50 --run-time 30s [--processes 2]``.
+Command line: ``bench.py locust --users 50 --run-time 30s [--processes 2]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -284,43 +283,3 @@ def _finish(
     meta["ended_at"] = now_iso()
     meta["locust"]["exit_codes"] = codes
     folder.write_json("meta.json", meta)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m locustfiles.launch", description=__doc__)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--spawn-rate", type=float, default=10.0)
-    parser.add_argument("--run-time", default="30s")
-    parser.add_argument("--processes", type=int, default=1)
-    parser.add_argument("--target", default=None)
-    parser.add_argument("--profile", default="seed")
-    parser.add_argument("--scenario", default=None)
-    parser.add_argument("--pool", default=None)
-    parser.add_argument("--shape", choices=sorted(SHAPES), default=None)
-    parser.add_argument("--label", default="locust")
-    parser.add_argument("--runs-root", type=Path, default=Path("runs"))
-    args = parser.parse_args(argv)
-    try:
-        run_dir = run_locust(
-            users=args.users,
-            spawn_rate=args.spawn_rate,
-            run_time=args.run_time,
-            processes=args.processes,
-            target=args.target,
-            profile=args.profile,
-            scenario=args.scenario,
-            pool=args.pool,
-            shape=args.shape,
-            label=args.label,
-            runs_root=args.runs_root,
-        )
-    except RunInterrupted as stop:
-        print(f"interrupted: partial results in {stop.run_dir}", file=sys.stderr)
-        return 130
-    print(run_dir)
-    print(json.dumps(RunFolder(run_dir).summary()["throughput"], indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

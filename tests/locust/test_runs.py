@@ -189,8 +189,9 @@ _OTHER_OPS = (
 
 
 def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str) -> None:
-    cmd = [sys.executable, "-m", "locustfiles.launch", "--users", "3", "--spawn-rate", "3"]
-    cmd += ["--run-time", "60s", "--target", mock_url, "--runs-root", str(tmp_path)]
+    cmd = [sys.executable, "bench.py", "locust", "--users", "3", "--spawn-rate", "3"]
+    cmd += ["--run-time", "60s", "--target", mock_url, "--runs-dir", str(tmp_path)]
+    cmd += ["--no-report"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
