@@ -2,10 +2,10 @@
 
 A latency table gives p50/p95/p99 (and often the mean). A lognormal has two
 parameters, so it cannot match four figures exactly; we pick (mu, sigma) that
-minimise the squared log-ratio between the fitted and target figures. In log
-space the quantiles are linear in (mu, sigma) and the mean is
-mu + sigma^2 / 2, so for a fixed sigma the best mu is a plain average, and a
-one-dimensional search over sigma finishes the fit. p50 = p95 = p99 (and
+minimise the squared log-ratio between the fitted and target figures, p99
+weighted three times. In log space the quantiles are linear in (mu, sigma)
+and the mean is mu + sigma^2 / 2, so for a fixed sigma the best mu is a
+weighted average, and a one-dimensional search over sigma finishes the fit. p50 = p95 = p99 (and
 avg absent or equal) gives sigma = 0: a constant service time.
 """
 
@@ -45,21 +45,31 @@ class LogNormal:
         return math.exp(self.mu + self.sigma * self.sigma / 2)
 
 
-def _terms(
-    p50: float, p95: float, p99: float, avg: float | None
-) -> list[tuple[float, float, float]]:
-    """(log target, z-coefficient, sigma^2-coefficient) per figure."""
-    terms = [(math.log(p50), 0.0, 0.0), (math.log(p95), Z95, 0.0), (math.log(p99), Z99, 0.0)]
+#: weight of p99 in the fit: when four figures cannot all be met, keep the tail,
+#: which is what a performance review reads first
+P99_WEIGHT = 3.0
+
+Term = tuple[float, float, float, float]
+
+
+def _terms(p50: float, p95: float, p99: float, avg: float | None) -> list[Term]:
+    """(log target, z-coefficient, sigma^2-coefficient, weight) per figure."""
+    terms = [
+        (math.log(p50), 0.0, 0.0, 1.0),
+        (math.log(p95), Z95, 0.0, 1.0),
+        (math.log(p99), Z99, 0.0, P99_WEIGHT),
+    ]
     if avg is not None:
-        terms.append((math.log(avg), 0.0, 0.5))
+        terms.append((math.log(avg), 0.0, 0.5, 1.0))
     return terms
 
 
-def _best(terms: list[tuple[float, float, float]], sigma: float) -> tuple[float, float]:
-    """Best mu for this sigma, and the resulting squared error."""
-    shifts = [t - z * sigma - q * sigma * sigma for t, z, q in terms]
-    mu = sum(shifts) / len(shifts)
-    return mu, sum((s - mu) ** 2 for s in shifts)
+def _best(terms: list[Term], sigma: float) -> tuple[float, float]:
+    """Best mu for this sigma (a weighted mean), and the weighted squared error."""
+    shifts = [(t - z * sigma - q * sigma * sigma, w) for t, z, q, w in terms]
+    total = sum(w for _, w in shifts)
+    mu = sum(x * w for x, w in shifts) / total
+    return mu, sum(w * (x - mu) ** 2 for x, w in shifts)
 
 
 def fit(p50: float, p95: float, p99: float, avg: float | None = None) -> LogNormal:
