@@ -240,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("step",),
         help="step: 1, 10, 50, 100 users, a plateau each (the seed's table)",
     )
+    locust.add_argument(
+        "--user-rate",
+        type=_positive(float),
+        default=None,
+        metavar="R",
+        help="pace each user at R tasks per second (default: back to back, no think time)",
+    )
     locust.add_argument("--scenario", metavar="FILE|NAME", help="weights (and pool) for the users")
     locust.add_argument("--label", default="locust", help="name in the run folder")
     locust.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR")
@@ -380,6 +387,7 @@ def cmd_locust(args: argparse.Namespace) -> int:
             label=args.label,
             runs_root=args.runs_dir,
             accounts=args.accounts,
+            user_rate=args.user_rate or 0.0,
         )
     except RunInterrupted as interrupted:
         print(f"run folder: {interrupted.run_dir} (interrupted)")

@@ -23,9 +23,10 @@ class PoolSettings:
     measured side by side with pooling: ``no_keepalive`` opens a new TCP
     connection for every request, ``client_per_request`` builds (and tears
     down) a whole new HTTP client for every request, as naive callers do.
-    ``transport`` picks the engine under the client's API: ``aiohttp`` (lean,
-    the default for the async client), ``httpx`` (stock httpx/httpcore), or
-    ``gevent`` (geventhttpclient, for the sync client under Locust).
+    ``transport`` picks the engine under the client's API: ``lean`` (the
+    default for the async client: HTTP/1.1 on asyncio, parsed by httptools),
+    ``aiohttp``, ``httpx`` (stock httpx/httpcore), or ``gevent`` (the lean
+    dialect on gevent sockets, for the sync client under Locust).
     """
 
     max_keepalive_connections: int = 20

@@ -37,6 +37,7 @@ from locust.env import Environment
 from client import AccountServiceError, SyncAccountClient
 from client.models import AccountSummary
 from locustfiles import options
+from locustfiles.pacing import Pacer
 from locustfiles.plugin import MEASUREMENT
 
 THEMES = ("light", "dark", "auto")
@@ -116,6 +117,7 @@ class AccountServiceUser(User):
         self.created = 0
         self.shared: list[AccountSummary] = []
         self.client = self._client()
+        self.pacer = Pacer(self.settings.rate, self.rng) if self.settings.rate else None
 
     def _client(self) -> SyncAccountClient:
         s = self.settings
@@ -128,6 +130,8 @@ class AccountServiceUser(User):
         return _new_client(self.host, s)
 
     def wait_time(self) -> float:
+        if self.pacer is not None:
+            return self.pacer.wait()
         low, high = self.settings.wait
         return low if high == low else self.rng.uniform(low, high)
 
@@ -138,6 +142,8 @@ class AccountServiceUser(User):
             with contextlib.suppress(AccountServiceError):
                 self._create()
         self.shared = SHARED.get(self.client)
+        if self.pacer is not None:
+            self.pacer.start()
 
     def on_stop(self) -> None:
         if self.settings.client_scope == "user":

@@ -18,20 +18,35 @@ from locust import FastHttpUser, HttpUser, events, task
 
 from client.histogram import LatencyHistogram
 from locustfiles.health import HealthSampler, HealthSeries
+from locustfiles.pacing import Pacer
 
 PROFILE = "/api/v1/accounts/profile/seed_user_{:06d}"
 ACCOUNTS = int(os.environ.get("BASELINE_ACCOUNTS", "900"))
+#: tasks per second per user, paced like the reference user's ``--account-rate``; 0: back to back
+RATE = float(os.environ.get("BASELINE_RATE", "0"))
 _histogram = LatencyHistogram()
 _health = HealthSampler()
 
 
-class FastProfileUser(FastHttpUser):
+class _Paced:
+    """Back to back, or paced at ``RATE`` as the reference user is (``Pacer``)."""
+
+    def on_start(self) -> None:
+        self.pacer = Pacer(RATE) if RATE else None
+        if self.pacer is not None:
+            self.pacer.start()
+
+    def wait_time(self) -> float:
+        return self.pacer.wait() if self.pacer is not None else 0.0
+
+
+class FastProfileUser(_Paced, FastHttpUser):
     @task
     def get_account_profile(self) -> None:
         self.client.get(PROFILE.format(random.randrange(ACCOUNTS)), name="get_account_profile")
 
 
-class PlainProfileUser(HttpUser):
+class PlainProfileUser(_Paced, HttpUser):
     @task
     def get_account_profile(self) -> None:
         self.client.get(PROFILE.format(random.randrange(ACCOUNTS)), name="get_account_profile")

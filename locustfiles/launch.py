@@ -74,12 +74,19 @@ def run_locust(
     accounts: int = 1000,
     extra_args: Sequence[str] = (),
     cpu: int | None = None,
+    user_rate: float = 0.0,
 ) -> Path:
-    """Run Locust headless (``processes`` > 1: master and workers); returns the run folder."""
+    """Run Locust headless (``processes`` > 1: master and workers); returns the run folder.
+
+    ``user_rate`` > 0 paces every user at that many tasks per second (Locust's
+    ``constant_throughput``) instead of running them back to back.
+    """
     if shape is not None and shape not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
     if processes < 1:
         raise ValueError("processes must be at least 1")
+    if user_rate < 0:
+        raise ValueError(f"user_rate must be >= 0 tasks per second, not {user_rate}")
     resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     pool_settings = pool if isinstance(pool, PoolSettings) else parse_pool(pool or "")
     run_dir = new_run_dir(label, runs_root).resolve()
@@ -106,6 +113,7 @@ def run_locust(
                 "run_time": run_time,
                 "processes": processes,
                 "shape": shape,
+                "user_rate": user_rate or None,
                 "locust_version": _locust_version(),
             },
         )
@@ -116,6 +124,7 @@ def run_locust(
             "ACCOUNT_SCENARIO": str(scenario_file),
             "ACCOUNT_POOL": pool_text(pool_settings),
             "ACCOUNT_RUN_DIR": str(run_dir),
+            "ACCOUNT_RATE": str(user_rate),
         }
         files = ",".join(str(p) for p in [LOCUSTFILE, SHAPES.get(shape or "")] if p)
         planned = _planned_seconds(run_time, shape, env)

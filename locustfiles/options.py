@@ -32,6 +32,11 @@ OPTIONS: dict[str, tuple[str, str, str]] = {
         "pool settings, e.g. max_keepalive=20,transport=httpx (default transport: gevent)",
     ),
     "--account-wait": ("ACCOUNT_WAIT", "0", "think time between tasks: 0, 0.5 or 0.5-2 (seconds)"),
+    "--account-rate": (
+        "ACCOUNT_RATE",
+        "0",
+        "tasks per second per user, paced (Locust's constant_throughput); 0: no pacing",
+    ),
     "--account-timeout": ("ACCOUNT_TIMEOUT", "10", "per-attempt timeout of the client, seconds"),
     "--account-retries": ("ACCOUNT_RETRIES", "3", "max_retries of the client"),
     "--account-own": ("ACCOUNT_OWN_ACCOUNTS", "2", "accounts each user creates in on_start"),
@@ -61,6 +66,7 @@ class UserSettings:
     scenario: Scenario
     pool: PoolSettings
     wait: tuple[float, float] = (0.0, 0.0)
+    rate: float = 0.0  # tasks per second per user; 0: not paced
     timeout: float = 10.0
     max_retries: int = 3
     own_accounts: int = 2
@@ -108,13 +114,17 @@ def resolve(options: Any) -> UserSettings:
 
     steps = get("--account-steps")
     run_dir = get("--account-run-dir")
+    wait, rate = parse_wait(get("--account-wait")), parse_rate(get("--account-rate"))
+    if rate and wait != (0.0, 0.0):
+        raise ValueError("--account-rate and --account-wait exclude each other: pick one")
     scope = get("--account-client-scope")
     if scope not in ("user", "process"):
         raise ValueError(f"--account-client-scope takes user or process, not {scope!r}")
     return UserSettings(
         scenario=scenario_source(get("--account-scenario")),
         pool=parse_pool(get("--account-pool")),
-        wait=parse_wait(get("--account-wait")),
+        wait=wait,
+        rate=rate,
         timeout=_number(get("--account-timeout"), "--account-timeout"),
         max_retries=int(_number(get("--account-retries"), "--account-retries")),
         own_accounts=max(1, int(_number(get("--account-own"), "--account-own"))),
@@ -157,6 +167,13 @@ def parse_wait(text: str) -> tuple[float, float]:
     if first < 0 or second < first:
         raise ValueError(f"--account-wait takes N or LOW-HIGH seconds, not {text!r}")
     return (first, second)
+
+
+def parse_rate(text: str) -> float:
+    rate = _number(text or "0", "--account-rate")
+    if rate < 0:
+        raise ValueError(f"--account-rate takes tasks per second per user (>= 0), not {text!r}")
+    return rate
 
 
 def _number(text: str, flag: str) -> float:

@@ -48,7 +48,7 @@ def open_async(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> As
 
 
 def open_sync(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> SyncTransport:
-    """The sync transport: geventhttpclient when asked, else httpx (also for ``aiohttp``)."""
+    """The sync transport: gevent sockets when asked, else httpx (also for ``aiohttp``)."""
     from client.transports import httpx_transport, per_request
 
     def factory() -> SyncTransport:

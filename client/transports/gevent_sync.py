@@ -1,12 +1,12 @@
-"""geventhttpclient under :class:`~client.SyncAccountClient`: Locust's own fast HTTP engine.
+"""The sync engine for Locust: HTTP/1.1 on gevent sockets.
 
 Under Locust every user is a greenlet; stock httpx spends most of a request
 in pure-Python parsing and pool bookkeeping, so a locustfile on it reaches
 about a quarter of ``FastHttpUser``'s rate. This transport keeps the client's
-API and swaps the engine for geventhttpclient's C (llhttp) response parser on
-gevent sockets, with a small pool of its own so that every
-:class:`~client.settings.PoolSettings` limit keeps its meaning, and the
-phases of each request timed where they happen.
+API and speaks the lean engine's dialect (``http11``: pre-encoded request
+heads, httptools' C parser) on cooperative gevent sockets, with a small pool
+of its own so that every :class:`~client.settings.PoolSettings` limit keeps
+its meaning, and the phases of each request timed where they happen.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 import gevent.lock
 import gevent.socket
 import gevent.ssl
-from geventhttpclient.response import HTTPParseError, HTTPSocketPoolResponse
 
 from client.errors import AccountTimeoutError, AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
+from client.transports.http11 import RequestWriter, ResponseReader
 
 BLOCK = 16 * 1024
 #: RFC 9110 9.2.2: only these may be re-sent after the connection died under them
@@ -43,8 +43,8 @@ class _Pool:
 
     ``max_connections`` sockets at most (callers wait for a slot, up to their
     timeout), at most ``max_keepalive_connections`` kept idle, none kept past
-    ``keepalive_expiry``. ``return_socket``/``release_socket`` are what
-    geventhttpclient's pooled response calls once an answer is complete.
+    ``keepalive_expiry``. A socket goes back with ``return_socket`` after a
+    complete keep-alive answer, else ``release_socket`` closes it.
     """
 
     def __init__(self, host: str, port: int, pool: PoolSettings, tls: bool) -> None:
@@ -117,30 +117,12 @@ class GeventTransport:
             raise ValueError(f"the gevent transport needs an http(s) URL, not {base_url!r}")
         tls = parts.scheme == "https"
         port = parts.port or (443 if tls else 80)
-        self._prefix = parts.path.rstrip("/")
+        self._writer = RequestWriter(parts, headers, pool.keepalive)
         self._pool = _Pool(parts.hostname, port, pool, tls)
-        fixed = {"Host": parts.netloc, **headers}
-        if not pool.keepalive:
-            fixed["Connection"] = "close"
-        for name, value in fixed.items():
-            if any(c in f"{name}{value}" for c in "\r\n"):
-                raise ValueError(f"header {name!r} contains a line break")
-        self._headers = "".join(f"{k}: {v}\r\n" for k, v in fixed.items()).encode("latin-1")
-
-    def _request(self, method: str, target: str, body: bytes | None) -> bytes:
-        line = f"{method} {self._prefix}{target} HTTP/1.1\r\n".encode("ascii")
-        if body is None:
-            return line + self._headers + b"\r\n"
-        return (
-            line
-            + self._headers
-            + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-            + body
-        )
 
     def send(self, method: str, target: str, body: bytes | None, timeout: float) -> RawResponse:
         """One request; re-sent once on a fresh connection if a reused one was dead."""
-        request = self._request(method, target, body)
+        request = self._writer.request(method, target, body)
         try:
             try:
                 return self._exchange(method, request, timeout, len(body) if body else 0)
@@ -154,7 +136,7 @@ class GeventTransport:
             raise AccountTransportError("connection closed before an answer") from None
         except TimeoutError as exc:
             raise AccountTimeoutError(f"timed out: {type(exc).__name__}") from exc
-        except (OSError, HTTPParseError) as exc:
+        except OSError as exc:
             raise AccountTransportError(f"{type(exc).__name__}: {exc}") from exc
 
     def _exchange(self, method: str, request: bytes, timeout: float, sent: int) -> RawResponse:
@@ -180,17 +162,25 @@ class GeventTransport:
                 raise _Stale
             raise AccountTransportError("connection closed before an answer")
         first_byte = time.perf_counter_ns()
-        # the response parses, reads the rest and hands the socket back to the pool
-        response = HTTPSocketPoolResponse(
-            sock, self._pool, block_size=BLOCK, method=method, pre_buffered=first
-        )
-        payload = response.read()
+        reader = ResponseReader()
+        try:
+            data = first
+            while not reader.feed(data):
+                data = sock.recv(BLOCK)
+                if not data:
+                    raise AccountTransportError("connection closed in the middle of an answer")
+        except BaseException:
+            self._pool.release_socket(sock)
+            raise
         end = time.perf_counter_ns()
-        retry_after = response.get("retry-after")
+        if reader.keep_alive:
+            self._pool.return_socket(sock)
+        else:
+            self._pool.release_socket(sock)
         return RawResponse(
-            status=response.status_code,
-            body=payload,
-            retry_after=retry_after if isinstance(retry_after, str) else None,
+            status=reader.status,
+            body=reader.body,
+            retry_after=reader.retry_after,
             phases=Phases(
                 connect_ns=acquired - start,
                 send_ns=written - acquired,

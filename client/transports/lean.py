@@ -1,4 +1,4 @@
-"""The lean async engine: HTTP/1.1 over asyncio protocols, parsed by httptools.
+"""The lean async engine: HTTP/1.1 over asyncio protocols (``http11``: httptools).
 
 The account service speaks small JSON over keep-alive HTTP/1.1; a client
 that does only that (no cookies, redirects, proxies or URL objects) costs a
@@ -14,12 +14,11 @@ import collections
 import time
 from urllib.parse import urlsplit
 
-import httptools
-
 from client.errors import AccountTimeoutError, AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
+from client.transports.http11 import RequestWriter, ResponseReader
 
 
 class _StaleConnection(Exception):
@@ -28,31 +27,27 @@ class _StaleConnection(Exception):
 
 class _Connection(asyncio.Protocol):
     __slots__ = (
-        "_body",
-        "_parser",
-        "_retry_after",
+        "_reader",
         "_waiter",
         "closed",
         "first_byte_ns",
         "got_bytes",
-        "keep_alive",
         "last_used",
-        "status",
         "transport",
     )
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self._parser = httptools.HttpResponseParser(self)
+        self._reader = ResponseReader()
         self._waiter: asyncio.Future[None] | None = None
-        self._body: list[bytes] = []
-        self._retry_after: str | None = None
-        self.status = 0
-        self.keep_alive = True
         self.closed = False
         self.got_bytes = False
         self.first_byte_ns = 0
         self.last_used = time.monotonic()
+
+    @property
+    def keep_alive(self) -> bool:
+        return self._reader.keep_alive
 
     # -- asyncio.Protocol --------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -63,9 +58,12 @@ class _Connection(asyncio.Protocol):
             self.got_bytes = True
             self.first_byte_ns = time.perf_counter_ns()
         try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserError as error:
-            self._fail(AccountTransportError(f"malformed HTTP answer: {error}"))
+            done = self._reader.feed(data)
+        except AccountTransportError as error:
+            self._fail(error)
+            return
+        if done and self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -74,22 +72,6 @@ class _Connection(asyncio.Protocol):
                 self._fail(AccountTransportError("connection closed in the middle of an answer"))
             else:
                 self._fail(_StaleConnection())
-
-    # -- httptools callbacks ----------------------------------------------------
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if len(name) == 11 and name.lower() == b"retry-after":
-            self._retry_after = value.decode("latin-1")
-
-    def on_headers_complete(self) -> None:
-        self.status = self._parser.get_status_code()
-        self.keep_alive = self._parser.should_keep_alive()
-
-    def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-
-    def on_message_complete(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
 
     # -- use ---------------------------------------------------------------------
     def _fail(self, error: Exception) -> None:
@@ -101,8 +83,8 @@ class _Connection(asyncio.Protocol):
 
     async def exchange(self, payload: bytes) -> tuple[int, bytes, str | None]:
         self._waiter = asyncio.get_running_loop().create_future()
-        self._body = []
-        self._retry_after = None
+        reader = self._reader
+        reader.start()
         self.got_bytes = False
         assert self.transport is not None
         self.transport.write(payload)
@@ -110,8 +92,7 @@ class _Connection(asyncio.Protocol):
             await self._waiter
         finally:
             self._waiter = None
-        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
-        return self.status, body, self._retry_after
+        return reader.status, reader.body, reader.retry_after
 
     def close(self) -> None:
         self.closed = True
@@ -128,15 +109,9 @@ class LeanTransport:
             raise ValueError("the lean transport speaks plain http; use aiohttp or httpx for https")
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
-        self._prefix = parts.path.rstrip("/")
         self._pool = pool
         self._keepalive = pool.keepalive
-        host_header = headers.get("Host") or parts.netloc
-        fixed = {k: v for k, v in headers.items() if k.lower() != "host"}
-        if not self._keepalive:
-            fixed["Connection"] = "close"
-        lines = "".join(f"{k}: {v}\r\n" for k, v in fixed.items())
-        self._head_tail = f"Host: {host_header}\r\n{lines}".encode("latin-1")
+        self._writer = RequestWriter(parts, headers, pool.keepalive)
         self._idle: collections.deque[_Connection] = collections.deque()
         self._open = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
@@ -146,16 +121,7 @@ class LeanTransport:
         self, method: str, target: str, body: bytes | None, timeout: float
     ) -> RawResponse:
         start = time.perf_counter_ns()
-        head = b"%s %s HTTP/1.1\r\n" % (method.encode(), (self._prefix + target).encode("latin-1"))
-        if body is None:
-            payload = head + self._head_tail + b"Content-Length: 0\r\n\r\n"
-        else:
-            payload = (
-                head
-                + self._head_tail
-                + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-                + body
-            )
+        payload = self._writer.request(method, target, body)
         try:
             async with asyncio.timeout(timeout):
                 for _ in range(2):  # a stale keep-alive connection gets one fresh retry

@@ -35,6 +35,16 @@ async def test_pooled_client_reuses_one_connection(make_client, scripted) -> Non
     assert [r.new_connection for r in records] == [True, False, False, False, False]
 
 
+async def test_a_large_chunked_answer_arrives_whole(make_client, scripted) -> None:
+    """Many reads and chunks for one answer (the scripted app sends chunked); then reuse."""
+    big = {**PROFILE, "name": "n" * 600_000}
+    app, url = scripted(Step(body=big), Step(body=PROFILE))
+    client = make_client(url)
+    assert (await client.get_account_profile("u1")).name == big["name"]
+    assert (await client.get_account_profile("u1")).name == PROFILE["name"]
+    assert len({a.client for a in app.arrivals}) == 1
+
+
 @pytest.mark.parametrize("mode", ["no_keepalive", "client_per_request"])
 async def test_anti_patterns_open_a_connection_per_request(make_client, scripted, mode) -> None:
     app, url = scripted(Step(body=PROFILE))

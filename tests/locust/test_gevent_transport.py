@@ -65,6 +65,17 @@ def test_phases_and_connection_reuse(scripted: Callable[..., tuple[ScriptedApp, 
     assert app.arrivals[0].headers["host"].startswith("127.0.0.1:")
 
 
+def test_a_large_chunked_answer_arrives_whole(
+    scripted: Callable[..., tuple[ScriptedApp, str]],
+) -> None:
+    big = {**PROFILE, "name": "n" * 600_000}  # many recv() calls, many chunks
+    app, url = scripted(Step(body=big), Step(body=PROFILE))
+    with _client(url) as client:
+        assert client.get_account_profile("u1").name == big["name"]
+        assert client.get_account_profile("u1").name == PROFILE["name"]
+    assert len({a.client for a in app.arrivals}) == 1
+
+
 def test_no_keepalive_opens_a_connection_per_request(
     scripted: Callable[..., tuple[ScriptedApp, str]],
 ) -> None:

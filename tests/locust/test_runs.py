@@ -88,6 +88,26 @@ def test_single_process_run_leaves_a_complete_run_folder(tmp_path: Path, mock_ur
     assert int(samples["attempts"].sum()) == _api_requests(mock_url)
 
 
+def test_paced_users_hold_their_rate(tmp_path: Path, mock_url: str) -> None:
+    """``user_rate``: every user runs that many tasks per second, not back to back."""
+    users, rate = 6, 15.0
+    run_dir = run_locust(
+        users=users,
+        spawn_rate=users,
+        run_time="6s",
+        target=mock_url,
+        runs_root=tmp_path,
+        label="paced",
+        user_rate=rate,
+    )
+    folder = RunFolder(run_dir)
+    assert folder.meta()["locust"]["user_rate"] == rate
+    window = folder.summary()["windows"][0]
+    # unpaced, these users do thousands per second against the fast mock
+    assert window["requests_per_s"] == pytest.approx(users * rate, rel=0.2)
+    assert folder.summary()["generator_health"][0]["saturated"] is False
+
+
 def test_master_and_two_workers_merge_exactly(tmp_path: Path, mock_url: str) -> None:
     httpx.post(f"{mock_url}/_mock/reset", timeout=5)
     run_dir = run_locust(

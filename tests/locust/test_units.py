@@ -114,6 +114,16 @@ def test_option_beats_environment_beats_scenario(monkeypatch: pytest.MonkeyPatch
         options.parse_wait("2-1")
 
 
+def test_rate_paces_users_and_excludes_think_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCOUNT_RATE", "12.5")
+    assert options.resolve(None).rate == 12.5
+    assert options.resolve(Namespace(account_rate="0")).rate == 0.0
+    with pytest.raises(ValueError, match="--account-rate"):
+        options.resolve(Namespace(account_rate="-1"))
+    with pytest.raises(ValueError, match="--account-rate and --account-wait"):
+        options.resolve(Namespace(account_rate="5", account_wait="0.5"))
+
+
 def test_step_stages_and_labels() -> None:
     stages = plan_stages((1, 10, 10), plateau_s=10, warmup_s=2)
     assert [s.label for s in stages] == ["users=1", "users=10", "users=10#2"]

@@ -1,0 +1,91 @@
+"""HTTP/1.1 on the wire, shared by the lean (asyncio) and gevent engines.
+
+Both engines speak the same small dialect: one request head built from
+pre-encoded fixed headers, one answer parsed by httptools (llhttp, in C)
+with Python called back only for what the client needs (the status, the
+body, ``Retry-After``, keep-alive). Only how bytes move differs: asyncio
+protocol callbacks in one, blocking gevent sockets in the other.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import SplitResult
+
+import httptools
+
+from client.errors import AccountTransportError
+
+
+class RequestWriter:
+    """Request bytes for one origin: the varying line and body around a fixed head."""
+
+    __slots__ = ("_fixed", "_prefix")
+
+    def __init__(self, url: SplitResult, headers: dict[str, str], keepalive: bool) -> None:
+        self._prefix = url.path.rstrip("/")
+        fixed = {"Host": url.netloc}
+        fixed.update(headers)  # a caller's Host wins
+        for name in [k for k in fixed if k.lower() == "host" and k != "Host"]:
+            fixed["Host"] = fixed.pop(name)
+        if not keepalive:
+            fixed["Connection"] = "close"
+        for name, value in fixed.items():
+            if any(c in f"{name}{value}" for c in "\r\n"):
+                raise ValueError(f"header {name!r} contains a line break")
+        self._fixed = "".join(f"{k}: {v}\r\n" for k, v in fixed.items()).encode("latin-1")
+
+    def request(self, method: str, target: str, body: bytes | None) -> bytes:
+        line = f"{method} {self._prefix}{target} HTTP/1.1\r\n".encode("latin-1")
+        if body is None:
+            return line + self._fixed + b"Content-Length: 0\r\n\r\n"
+        return (
+            line
+            + self._fixed
+            + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+            + body
+        )
+
+
+class ResponseReader:
+    """One connection's answers, fed as bytes arrive; :meth:`start` before each request."""
+
+    __slots__ = ("_parser", "_parts", "done", "keep_alive", "retry_after", "status")
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpResponseParser(self)
+        self.start()
+
+    def start(self) -> None:
+        self._parts: list[bytes] = []
+        self.status = 0
+        self.retry_after: str | None = None
+        self.keep_alive = True
+        self.done = False
+
+    def feed(self, data: bytes) -> bool:
+        """Parse what arrived; True once the answer is complete."""
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            raise AccountTransportError(f"malformed HTTP answer: {error}") from None
+        return self.done
+
+    @property
+    def body(self) -> bytes:
+        parts = self._parts
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    # -- httptools callbacks ----------------------------------------------------
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(name) == 11 and name.lower() == b"retry-after":
+            self.retry_after = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        self.status = self._parser.get_status_code()
+        self.keep_alive = self._parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        self._parts.append(body)
+
+    def on_message_complete(self) -> None:
+        self.done = True
