@@ -510,7 +510,20 @@ def header(meta: dict, samples: int) -> tuple[tuple[str, str], ...]:
     pool = (meta.get("pool") or {}).get("label")
     if pool:
         items.append(("pool", str(pool)))
+    locust = meta.get("locust")
+    if meta.get("kind") == "locust" and locust:
+        items.append(("load", locust_load(locust)))
     return tuple(items)
+
+
+def locust_load(locust: dict) -> str:
+    """How a Locust run loaded the service: users, processes, and back to back or paced."""
+    users = f"{locust['shape']} shape" if locust.get("shape") else f"{locust.get('users')} users"
+    processes = locust.get("processes") or 1
+    where = f", {processes} worker processes" if processes > 1 else ""
+    rate = locust.get("user_rate")
+    pace = f"paced at {rate:g} tasks/s per user" if rate else "back to back (no think time)"
+    return f"{users}{where}, {pace}"
 
 
 def document(a: Analysis, out: Path) -> Document:

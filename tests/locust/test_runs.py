@@ -25,6 +25,7 @@ import pytest
 from drivers.scenario import OPERATIONS
 from locustfiles.launch import ROOT, run_locust
 from mock_service.launcher import launch
+from reports import build_report
 from results.run_folder import RunFolder
 from results.schema import SCHEMA
 
@@ -106,6 +107,8 @@ def test_paced_users_hold_their_rate(tmp_path: Path, mock_url: str) -> None:
     # unpaced, these users do thousands per second against the fast mock
     assert window["requests_per_s"] == pytest.approx(users * rate, rel=0.2)
     assert folder.summary()["generator_health"][0]["saturated"] is False
+    report = build_report(run_dir).markdown.read_text()
+    assert "6 users, paced at 15 tasks/s per user" in report
 
 
 def test_master_and_two_workers_merge_exactly(tmp_path: Path, mock_url: str) -> None:
