@@ -235,8 +235,9 @@ def analyse(run: Run) -> Analysis:
         sweep_levels=levels,
         recommendation=recommendation,
         seed_latency=seed_latency(latency) if on_seed and run.kind == "run" else pd.DataFrame(),
+        # a Locust run has the throughput levels (the step shape: all four), not the rest
         seed_other=seed_other(windows, pooling, batch)
-        if on_seed and run.kind == "run"
+        if on_seed and run.kind in ("run", "locust")
         else pd.DataFrame(),
         warnings=find_warnings(run, errors, error_share),
         error_share=error_share,

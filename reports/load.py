@@ -75,8 +75,13 @@ def read_samples(path: Path) -> pd.DataFrame:
     return frame
 
 
+#: the step of rows recorded outside any measured window (Locust's ramp-up and warm-up)
+UNMEASURED = "ramp"
+
+
 def _inferred_steps(samples: pd.DataFrame) -> pd.DataFrame:
-    """One window per (phase, step, pool) group: first start to last end."""
+    """One window per (phase, step, pool) group, first start to last end; never ``ramp``."""
+    samples = samples[samples["step"] != UNMEASURED]
     keys = [samples["phase"], samples["step"], samples["pool"]]
     end = samples["start_ns"] + samples["latency_ns"]
     frame = pd.DataFrame(

@@ -26,6 +26,8 @@ from drivers.scenario import OPERATIONS
 from locustfiles.launch import ROOT, run_locust
 from mock_service.launcher import launch
 from reports import build_report
+from reports.analysis import analyse
+from reports.load import load_run
 from results.run_folder import RunFolder
 from results.schema import SCHEMA
 
@@ -176,6 +178,9 @@ def test_step_shape_labels_each_plateau(
     samples = pd.read_parquet(RunFolder(run_dir).samples_path)
     assert set(samples["step"].astype(str)) <= {"users=1", "users=3", "ramp"}
     assert summary["complete"] is True
+    # the report's windows are the two plateaus: ramp rows are never a window of their own
+    windows = analyse(load_run(run_dir)).windows
+    assert sorted(windows["step"]) == ["users=1", "users=3"]
 
 
 def test_locustfile_alone_with_env_overrides(tmp_path: Path, mock_url: str) -> None:
