@@ -184,7 +184,7 @@ class AccountServiceUser(User):
 
     @_quiet
     def list_accounts(self) -> None:
-        self.client.list_accounts(page=self.rng.randint(1, 5), page_size=20)
+        self.client.list_accounts(page=self.rng.randint(1, 5), page_size=50)  # as bench.py's mix
 
     @_quiet
     def get_account_by_email(self) -> None:

@@ -55,6 +55,7 @@ class Analysis:
     recommendation: sweep.Recommendation | None
     seed_latency: pd.DataFrame
     seed_other: pd.DataFrame
+    locust_stats: pd.DataFrame
     warnings: tuple[Warning_, ...]
     error_share: float
 
@@ -238,6 +239,9 @@ def analyse(run: Run) -> Analysis:
         # a Locust run has the throughput levels (the step shape: all four), not the rest
         seed_other=seed_other(windows, pooling, batch)
         if on_seed and run.kind in ("run", "locust")
+        else pd.DataFrame(),
+        locust_stats=tables.locust_side_by_side(run.summary)
+        if run.kind == "locust"
         else pd.DataFrame(),
         warnings=find_warnings(run, errors, error_share),
         error_share=error_share,

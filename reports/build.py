@@ -415,6 +415,31 @@ def _sweep_section(s: _Sections, a: Analysis) -> None:
         )
 
 
+def _locust_section(s: _Sections, a: Analysis) -> None:
+    if a.locust_stats.empty:
+        return
+    merged = (a.run.summary.get("locust") or {}).get("merged_requests")
+    counted = (a.run.summary.get("locust") or {}).get("locust_requests")
+    cols = [Col("label", "Operation"), Col("count", "Requests", "int")]
+    cols.append(Col("locust_count", "Locust", "int"))
+    for q in ("p50", "p95", "p99"):
+        cols += [Col(f"{q}_ms", q.upper(), "ms"), Col(f"locust_{q}_ms", "Locust", "ms")]
+    s.add(
+        "Harness and Locust",
+        "locust",
+        Text(
+            "Every table of this report is computed from the harness's own unrounded "
+            "samples. Locust rounds response times above 100 ms to 2 significant digits and "
+            "takes its percentiles from those rounded values; its figures (from its own "
+            "statistics) stand beside the harness's for each operation. "
+            f"Requests merged from the workers: {merged:,}; counted by Locust: {counted:,}."
+            if merged is not None and counted is not None
+            else "Locust's own figures beside the harness's for each operation."
+        ),
+        Table("locust_vs_harness", a.locust_stats, tuple(cols)),
+    )
+
+
 def _timeline_section(s: _Sections, a: Analysis) -> None:
     if a.timeline.empty:
         return
@@ -533,6 +558,7 @@ def document(a: Analysis, out: Path) -> Document:
     _throughput_sections(s, a)
     _seed_section(s, a)
     _pooling_batch(s, a)
+    _locust_section(s, a)
     _timeline_section(s, a)
     _errors_phases(s, a)
     _meta_section(s, a)

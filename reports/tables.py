@@ -410,6 +410,28 @@ def spectrum(samples: pd.DataFrame, by: str = "operation") -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+def locust_side_by_side(summary: dict[str, Any]) -> pd.DataFrame:
+    """Per operation, the harness's unrounded figures beside Locust's own (a Locust run)."""
+    rows = []
+    for op in (summary.get("locust") or {}).get("operations") or []:
+        own, theirs = op.get("harness") or {}, op.get("locust") or {}
+        row: dict[str, Any] = {
+            "operation": op["operation"],
+            "label": label(op["operation"]),
+            "count": own.get("count", np.nan),
+            "locust_count": theirs.get("count", np.nan),
+        }
+        for q in ("p50", "p95", "p99"):
+            row[f"{q}_ms"] = own.get(f"{q}_ms", np.nan)
+            row[f"locust_{q}_ms"] = theirs.get(f"{q}_ms", np.nan)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    order = operation_order(frame["operation"])
+    return frame.set_index("operation").loc[order].reset_index()
+
+
 def metadata_table(meta: dict[str, Any], samples: pd.DataFrame) -> pd.DataFrame:
     """Run metadata as (item, value) rows: target, versions, pool settings, host."""
     host = meta.get("host") or {}

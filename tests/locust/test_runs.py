@@ -90,6 +90,13 @@ def test_single_process_run_leaves_a_complete_run_folder(tmp_path: Path, mock_ur
     assert summary["locust"]["locust_requests"] == len(samples)
     assert int(samples["attempts"].sum()) == _api_requests(mock_url)
 
+    # the report: the harness's unrounded figures, Locust's beside them, per operation
+    side = analyse(load_run(run_dir)).locust_stats.set_index("operation")
+    for op, n in counts.items():
+        assert side.loc[op, "count"] == n == side.loc[op, "locust_count"]
+        assert side.loc[op, "locust_p50_ms"] == float(locust_rows[op]["50%"])
+    assert "## Harness and Locust" in build_report(run_dir).markdown.read_text()
+
 
 def test_paced_users_hold_their_rate(tmp_path: Path, mock_url: str) -> None:
     """``user_rate``: every user runs that many tasks per second, not back to back."""
