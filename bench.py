@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -52,8 +53,8 @@ def _checked(kind: Callable[[str], Any], accepted: str) -> Callable[[str], Any]:
 def _positive(kind: Callable[[str], float | int]) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         value = kind(text)
-        if value <= 0:
-            raise ValueError(f"{text!r}: must be greater than 0")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{text!r}: must be a finite number greater than 0")
         return value
 
     return _checked(parse, f"a {kind.__name__} greater than 0")

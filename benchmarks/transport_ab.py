@@ -97,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     if shown.returncode != 0:
         print(f"--rev {args.rev}: {shown.stderr.strip()}", file=sys.stderr)
         return 2
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as old_file:
-        old_file.write(shown.stdout)
-    old = _load(old_file.name, "_transport_old", cls_name)
+    with tempfile.TemporaryDirectory(prefix="transport-ab-") as tmp:
+        old_path = Path(tmp) / Path(path).name
+        old_path.write_text(shown.stdout, encoding="utf-8")
+        old = _load(str(old_path), "_transport_old", cls_name)
     new = _load(str(ROOT / path), "_transport_new", cls_name)
     one_round = _gevent_round if args.engine == "gevent" else _lean_round
     port = free_port()
@@ -110,7 +111,6 @@ def main(argv: list[str] | None = None) -> int:
             order = [("old", old), ("new", new)] if i % 2 else [("new", new), ("old", old)]
             for name, cls in order:
                 results[name].append(one_round(cls, url, args.requests, args.users))
-    Path(old_file.name).unlink()
     print(f"{args.engine} transport, {args.rev} vs working tree: {machine()}; {args.users} at once")
     for name, rows in results.items():
         cpu = [r[0] for r in rows]

@@ -15,6 +15,7 @@ Command line: ``bench.py locust --users 50 --run-time 30s [--processes 2]``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import signal
@@ -78,14 +79,14 @@ def run_locust(
 ) -> Path:
     """Run Locust headless (``processes`` > 1: master and workers); returns the run folder.
 
-    ``user_rate`` > 0 paces every user at that many tasks per second (Locust's
-    ``constant_throughput``) instead of running them back to back.
+    ``user_rate`` > 0 paces every user at that many tasks per second, each from
+    a random phase (``locustfiles/pacing.py``), instead of running them back to back.
     """
     if shape is not None and shape not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
     if processes < 1:
         raise ValueError("processes must be at least 1")
-    if user_rate < 0:
+    if not math.isfinite(user_rate) or user_rate < 0:
         raise ValueError(f"user_rate must be >= 0 tasks per second, not {user_rate}")
     resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     pool_settings = pool if isinstance(pool, PoolSettings) else parse_pool(pool or "")

@@ -9,6 +9,7 @@ the master's values when a test starts, so a distributed run has one setting.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +36,7 @@ OPTIONS: dict[str, tuple[str, str, str]] = {
     "--account-rate": (
         "ACCOUNT_RATE",
         "0",
-        "tasks per second per user, paced (Locust's constant_throughput); 0: no pacing",
+        "tasks per second per user, paced from a random phase; 0: no pacing",
     ),
     "--account-timeout": ("ACCOUNT_TIMEOUT", "10", "per-attempt timeout of the client, seconds"),
     "--account-retries": ("ACCOUNT_RETRIES", "3", "max_retries of the client"),
@@ -171,7 +172,7 @@ def parse_wait(text: str) -> tuple[float, float]:
 
 def parse_rate(text: str) -> float:
     rate = _number(text or "0", "--account-rate")
-    if rate < 0:
+    if not math.isfinite(rate) or rate < 0:
         raise ValueError(f"--account-rate takes tasks per second per user (>= 0), not {text!r}")
     return rate
 

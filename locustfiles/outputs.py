@@ -159,6 +159,9 @@ def _locust_section(
         "locust_failures": total.num_failures if total is not None else None,
         "elapsed_s": round(elapsed, 3),
         "planned_s": planned,
+        # as the users resolved them (option, environment or scenario): how they loaded
+        "user_wait_s": list(m.settings.wait),
+        "user_rate": m.settings.rate or None,
         "workers": [
             {
                 "worker": index,

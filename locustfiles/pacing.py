@@ -10,6 +10,7 @@ instead of being caught up in a burst.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 
@@ -20,7 +21,7 @@ class Pacer:
     """One user's schedule: :meth:`start` in ``on_start``, :meth:`wait` as its ``wait_time``."""
 
     def __init__(self, rate: float, rng: random.Random | None = None) -> None:
-        if rate <= 0:
+        if not math.isfinite(rate) or rate <= 0:
             raise ValueError(f"a pace needs tasks per second > 0, not {rate}")
         self.period = 1.0 / rate
         self._rng = rng or random.Random()

@@ -64,6 +64,27 @@ def is_seed_mock(meta: dict) -> bool:
     return bool(meta.get("embedded_mock")) and meta.get("mock_profile") == "seed"
 
 
+def locust_pacing(summary: dict) -> tuple[float, tuple[float, float]] | None:
+    """(tasks/s per user or 0, (think time low, high)) as the users ran; None if unknown."""
+    section = summary.get("locust") or {}
+    if "user_wait_s" not in section:
+        return None
+    low, high = section["user_wait_s"]
+    return float(section.get("user_rate") or 0.0), (float(low), float(high))
+
+
+def compares_to_seed_throughput(run: Run) -> bool:
+    """The seed's throughput table is closed loops with no think time at 1, 10, 50, 100:
+    ``bench.py run``, or a Locust step-shape run whose users ran back to back."""
+    if not is_seed_mock(run.meta):
+        return False
+    if run.kind == "run":
+        return True
+    if run.kind != "locust" or (run.meta.get("locust") or {}).get("shape") != "step":
+        return False
+    return locust_pacing(run.summary) == (0.0, (0.0, 0.0))
+
+
 def seed_latency(latency: pd.DataFrame) -> pd.DataFrame:
     """Long form: operation, metric, seed value, measured value, measured/seed."""
     rows = []
@@ -236,9 +257,8 @@ def analyse(run: Run) -> Analysis:
         sweep_levels=levels,
         recommendation=recommendation,
         seed_latency=seed_latency(latency) if on_seed and run.kind == "run" else pd.DataFrame(),
-        # a Locust run has the throughput levels (the step shape: all four), not the rest
         seed_other=seed_other(windows, pooling, batch)
-        if on_seed and run.kind in ("run", "locust")
+        if compares_to_seed_throughput(run)
         else pd.DataFrame(),
         locust_stats=tables.locust_side_by_side(run.summary)
         if run.kind == "locust"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports import plots, sweep
-from reports.analysis import Analysis, analyse
+from reports.analysis import Analysis, analyse, locust_pacing
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text
 from reports.load import load_run
 from reports.render_html import render_html
@@ -523,7 +523,7 @@ def _meta_section(s: _Sections, a: Analysis) -> None:
     s.add("Run metadata", "metadata", *blocks)
 
 
-def header(meta: dict, samples: int) -> tuple[tuple[str, str], ...]:
+def header(meta: dict, samples: int, summary: dict | None = None) -> tuple[tuple[str, str], ...]:
     profile = meta.get("mock_profile") if meta.get("embedded_mock") else "external service"
     items = [
         ("target", str(meta.get("target", "?"))),
@@ -535,20 +535,28 @@ def header(meta: dict, samples: int) -> tuple[tuple[str, str], ...]:
     pool = (meta.get("pool") or {}).get("label")
     if pool:
         items.append(("pool", str(pool)))
-    locust = meta.get("locust")
-    if meta.get("kind") == "locust" and locust:
-        items.append(("load", locust_load(locust)))
+    if meta.get("kind") == "locust" and meta.get("locust"):
+        items.append(("load", locust_load(meta, summary or {})))
     return tuple(items)
 
 
-def locust_load(locust: dict) -> str:
-    """How a Locust run loaded the service: users, processes, and back to back or paced."""
+def locust_load(meta: dict, summary: dict) -> str:
+    """How a Locust run loaded the service: users, processes, and back to back, wait or pace."""
+    locust = meta["locust"]
     users = f"{locust['shape']} shape" if locust.get("shape") else f"{locust.get('users')} users"
     processes = locust.get("processes") or 1
     where = f", {processes} worker processes" if processes > 1 else ""
-    rate = locust.get("user_rate")
-    pace = f"paced at {rate:g} tasks/s per user" if rate else "back to back (no think time)"
-    return f"{users}{where}, {pace}"
+    pacing = locust_pacing(summary)
+    if pacing is None:
+        return f"{users}{where}"
+    rate, (low, high) = pacing
+    if rate:
+        how = f"paced at {rate:g} tasks/s per user"
+    elif high:
+        how = f"{low:g}-{high:g} s think time" if high != low else f"{low:g} s think time"
+    else:
+        how = "back to back (no think time)"
+    return f"{users}{where}, {how}"
 
 
 def document(a: Analysis, out: Path) -> Document:
@@ -582,7 +590,7 @@ def document(a: Analysis, out: Path) -> Document:
         )
     return Document(
         title=f"Performance report — {a.run.name}",
-        header=header(a.run.meta, len(a.run.samples)),
+        header=header(a.run.meta, len(a.run.samples), a.run.summary),
         warnings=warnings,
         sections=tuple(s.items),
         footer=f"Built from `{a.run.path.name}` (samples.parquet, meta.json, summary.json) by "

@@ -168,6 +168,8 @@ class GeventTransport:
             while not reader.feed(data):
                 data = sock.recv(BLOCK)
                 if not data:
+                    if reader.close():  # an answer delimited by the close itself
+                        break
                     raise AccountTransportError("connection closed in the middle of an answer")
         except BaseException:
             self._pool.release_socket(sock)

@@ -15,6 +15,8 @@ import httptools
 
 from client.errors import AccountTransportError
 
+_CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
 
 class RequestWriter:
     """Request bytes for one origin: the varying line and body around a fixed head."""
@@ -37,7 +39,9 @@ class RequestWriter:
     def request(self, method: str, target: str, body: bytes | None) -> bytes:
         line = f"{method} {self._prefix}{target} HTTP/1.1\r\n".encode("latin-1")
         if body is None:
-            return line + self._fixed + b"Content-Length: 0\r\n\r\n"
+            # RFC 9110 8.6: a length only where the method expects content
+            empty = b"Content-Length: 0\r\n" if method in _CONTENT_METHODS else b""
+            return line + self._fixed + empty + b"\r\n"
         return (
             line
             + self._fixed
@@ -47,9 +51,22 @@ class RequestWriter:
 
 
 class ResponseReader:
-    """One connection's answers, fed as bytes arrive; :meth:`start` before each request."""
+    """One connection's answers, fed as bytes arrive; :meth:`start` before each request.
 
-    __slots__ = ("_parser", "_parts", "done", "keep_alive", "retry_after", "status")
+    Interim (1xx) answers are skipped; an answer with neither a length nor
+    chunks ends when the server closes the connection (:meth:`close`).
+    """
+
+    __slots__ = (
+        "_delimited",
+        "_parser",
+        "_parts",
+        "done",
+        "headers_done",
+        "keep_alive",
+        "retry_after",
+        "status",
+    )
 
     def __init__(self) -> None:
         self._parser = httptools.HttpResponseParser(self)
@@ -60,6 +77,8 @@ class ResponseReader:
         self.status = 0
         self.retry_after: str | None = None
         self.keep_alive = True
+        self.headers_done = False
+        self._delimited = False  # Content-Length or Transfer-Encoding seen
         self.done = False
 
     def feed(self, data: bytes) -> bool:
@@ -70,6 +89,12 @@ class ResponseReader:
             raise AccountTransportError(f"malformed HTTP answer: {error}") from None
         return self.done
 
+    def close(self) -> bool:
+        """The server closed the connection: True if that completes the answer."""
+        if self.headers_done and not self.done and not self._delimited:
+            self.done, self.keep_alive = True, False
+        return self.done
+
     @property
     def body(self) -> bytes:
         parts = self._parts
@@ -77,15 +102,24 @@ class ResponseReader:
 
     # -- httptools callbacks ----------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
-        if len(name) == 11 and name.lower() == b"retry-after":
+        n = len(name)
+        if n == 11 and name.lower() == b"retry-after":
             self.retry_after = value.decode("latin-1")
+        elif (n == 14 and name.lower() == b"content-length") or (
+            n == 17 and name.lower() == b"transfer-encoding"
+        ):
+            self._delimited = True
 
     def on_headers_complete(self) -> None:
         self.status = self._parser.get_status_code()
         self.keep_alive = self._parser.should_keep_alive()
+        self.headers_done = True
 
     def on_body(self, body: bytes) -> None:
         self._parts.append(body)
 
     def on_message_complete(self) -> None:
+        if 100 <= self.status < 200 and self.status != 101:
+            self.start()  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+            return
         self.done = True

@@ -68,10 +68,12 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._waiter is not None and not self._waiter.done():
-            if self.got_bytes:
-                self._fail(AccountTransportError("connection closed in the middle of an answer"))
-            else:
+            if not self.got_bytes:
                 self._fail(_StaleConnection())
+            elif self._reader.close():  # an answer delimited by the close itself
+                self._waiter.set_result(None)
+            else:
+                self._fail(AccountTransportError("connection closed in the middle of an answer"))
 
     # -- use ---------------------------------------------------------------------
     def _fail(self, error: Exception) -> None:

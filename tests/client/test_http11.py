@@ -20,7 +20,13 @@ def test_request_line_prefix_and_fixed_headers() -> None:
     lines = _head(writer.request("GET", "/api/v1/health", None))
     assert lines[0] == b"GET /base/api/v1/health HTTP/1.1"
     assert b"Host: svc.local:8202" in lines and b"X-Trace: 1" in lines
-    assert b"Content-Length: 0" in lines and b"Connection: close" not in lines
+    assert b"Connection: close" not in lines
+    assert not any(line.startswith(b"Content-Length") for line in lines)  # RFC 9110 8.6
+
+
+def test_an_empty_put_still_says_its_length() -> None:
+    writer = RequestWriter(urlsplit("http://h"), {}, True)
+    assert b"Content-Length: 0" in _head(writer.request("PUT", "/x", None))
 
 
 def test_body_gets_its_length_and_type() -> None:

@@ -118,8 +118,9 @@ def test_rate_paces_users_and_excludes_think_time(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ACCOUNT_RATE", "12.5")
     assert options.resolve(None).rate == 12.5
     assert options.resolve(Namespace(account_rate="0")).rate == 0.0
-    with pytest.raises(ValueError, match="--account-rate"):
-        options.resolve(Namespace(account_rate="-1"))
+    for bad in ("-1", "nan", "inf", "fast"):
+        with pytest.raises(ValueError, match="--account-rate"):
+            options.resolve(Namespace(account_rate=bad))
     with pytest.raises(ValueError, match="--account-rate and --account-wait"):
         options.resolve(Namespace(account_rate="5", account_wait="0.5"))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,31 @@ def test_unusable_run_folder(tmp_path: Path) -> None:
     with pytest.raises(ReportInputError) as info:
         build_report(tmp_path)
     assert "samples.parquet" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "wait", "rate", "compared"),
+    [
+        ("step", [0.0, 0.0], None, True),  # the seed's closed loops, under Locust
+        ("step", [0.5, 2.0], None, False),  # think time: not the seed's pattern
+        ("step", [0.0, 0.0], 5.0, False),  # paced: throughput is set by the pace
+        (None, [0.0, 0.0], None, False),  # one user count: not the table's levels
+    ],
+)
+def test_seed_throughput_only_for_back_to_back_step_runs(
+    tmp_path: Path, shape: str | None, wait: list[float], rate: float | None, compared: bool
+) -> None:
+    run = make_run(tmp_path, Spec(kind="locust", profile="seed"), "locust-seed")
+    meta_file, summary_file = run / "meta.json", run / "summary.json"
+    meta_data = json.loads(meta_file.read_text())
+    meta_data["locust"] = {"users": 100, "processes": 1, "shape": shape}
+    meta_file.write_text(json.dumps(meta_data))
+    summary = json.loads(summary_file.read_text())
+    summary["locust"] = {"user_wait_s": wait, "user_rate": rate, "operations": []}
+    summary_file.write_text(json.dumps(summary))
+    text = build_report(run).markdown.read_text()
+    assert ("## Seed comparison" in text) is compared
+    load = "step shape, " + (
+        "paced at 5 tasks/s per user" if rate else "0.5-2 s think time" if wait[1] else "back to"
+    )
+    assert (load in text) is (shape == "step")
