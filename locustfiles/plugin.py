@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 import time
 from typing import Any
 
@@ -251,4 +252,11 @@ def _add_arguments(parser: Any, **_: Any) -> None:
 
 @events.init.add_listener
 def _on_init(environment: Environment, **_: Any) -> None:
+    # bad settings stop the process here, before any user starts: Locust would only
+    # log an error raised later, in its test_start listeners, and run on without them
+    try:
+        options.resolve(environment.parsed_options)
+    except ValueError as error:
+        log.error("account harness: %s", error)
+        sys.exit(2)
     MEASUREMENT.attach(environment)

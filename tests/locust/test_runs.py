@@ -215,6 +215,16 @@ def test_locustfile_alone_with_env_overrides(tmp_path: Path, mock_url: str) -> N
 _OTHER_OPS = tuple(op for op in OPERATIONS if op != "get_account_profile")
 
 
+def test_bad_settings_stop_locust_before_any_user(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "locust", "-f", "locustfiles/account_service.py"]
+    cmd += ["--host", "http://127.0.0.1:9", "--headless", "-u", "1", "-t", "5s"]
+    cmd += ["--account-rate", "5", "--account-wait", "1"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "--account-rate and --account-wait exclude each other" in out.stderr
+    assert "Ramping to" not in out.stderr  # no user was started
+
+
 def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str) -> None:
     cmd = [sys.executable, "bench.py", "locust", "--users", "3", "--spawn-rate", "3"]
     cmd += ["--run-time", "60s", "--target", mock_url, "--runs-dir", str(tmp_path)]
