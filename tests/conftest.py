@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests._live_server import LiveServer, serve
+from tests.client.scripted_app import ScriptedApp, Step
 
 
 @pytest.fixture
@@ -18,3 +19,14 @@ def live_server() -> Iterator[Callable[..., LiveServer]]:
             return stack.enter_context(serve(app, **config))
 
         yield start
+
+
+@pytest.fixture
+def scripted(live_server: Callable[..., LiveServer]) -> Callable[..., tuple[ScriptedApp, str]]:
+    """``scripted(Step(...), ...)``: a scripted server on loopback; returns (app, url)."""
+
+    def start(*steps: Step, **config: Any) -> tuple[ScriptedApp, str]:
+        app = ScriptedApp(*steps)
+        return app, live_server(app, **config).url
+
+    return start

@@ -10,7 +10,6 @@ import pytest
 from client import AccountClient, PoolSettings, SyncAccountClient
 from mock_service import create_app
 from tests._live_server import LiveServer
-from tests.client.scripted_app import ScriptedApp, Step
 
 TRANSPORTS = ("aiohttp", "httpx")
 
@@ -25,15 +24,6 @@ def mock_url(live_server: Callable[..., LiveServer]) -> str:
 def seeded_url(live_server: Callable[..., LiveServer]) -> str:
     """The mock with 200 deterministic synthetic accounts."""
     return live_server(create_app("fast", accounts=200, seed=7)).url
-
-
-@pytest.fixture
-def scripted(live_server: Callable[..., LiveServer]) -> Callable[..., tuple[ScriptedApp, str]]:
-    def start(*steps: Step, **config: Any) -> tuple[ScriptedApp, str]:
-        app = ScriptedApp(*steps)
-        return app, live_server(app, **config).url
-
-    return start
 
 
 @pytest.fixture(params=TRANSPORTS)
