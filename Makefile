@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test browser bench-client clean
+.PHONY: run test test-newest-python other-python-tests browser bench-client clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,35 @@ test: $(STAMP) browser  ## lint, then the whole test suite
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# The same mock and client tests under the newest other CPython >= 3.12 found here
+# (python3.N on PATH, pyenv's versions), in its own venv .venv-pyXY; a no-op when none.
+test-newest-python:
+	@found="$$($(PYTHON) .ci/other_python.py)"; \
+	if [ -z "$$found" ]; then \
+	  echo "test-newest-python: no other CPython >= 3.12 on this machine, nothing to run"; \
+	else \
+	  set -- $$found; \
+	  echo "test-newest-python: Python $$3 ($$1)"; \
+	  $(MAKE) --no-print-directory other-python-tests \
+	    OTHER_PYTHON="$$1" OTHER_VENV=".venv-py$$2" OTHER_VERSION="$$3"; \
+	fi
+
+ifdef OTHER_VENV
+# the stamp names the exact version, so a patch upgrade of that Python rebuilds the venv
+$(OTHER_VENV)/.installed-$(OTHER_VERSION): pyproject.toml
+	$(OTHER_PYTHON) -m venv --clear $(OTHER_VENV)
+	echo '*' > $(OTHER_VENV)/.gitignore
+	$(OTHER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OTHER_VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+other-python-tests: $(OTHER_VENV)/.installed-$(OTHER_VERSION)
+	$(OTHER_VENV)/bin/python -m pytest tests/mock_service tests/client
+else
+other-python-tests:
+	@echo "other-python-tests: run it through 'make test-newest-python'"; exit 2
+endif
+
 # The report test opens the HTML report in headless Chromium (Debian's package).
 # Installed when missing and we may (root with apt-get); otherwise that test skips.
 browser:
@@ -34,4 +63,4 @@ bench-client: $(STAMP)
 	$(BIN)/python -m benchmarks.client_speed
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .venv-py* .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,12 +23,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
+from client.config import TOKEN_ENV
+from drivers import interrupts
 from drivers.scenario import Scenario, ScenarioError, load_scenario
 from drivers.standard_run import ALL_PHASES, RunOptions, execute
 from drivers.sweep import SweepSpec, parse_grid
-from drivers.target import TargetUnreachable
+from drivers.target import INSECURE_WARNING, TargetUnreachable, target
 from drivers.terminal import print_summary
-from mock_service.launcher import MockStartError, launch
+from mock_service.launcher import MockStartError
+from results.redaction import redact_url, register_secret, register_url, scrub
 
 EXIT_BAD_INPUT = 2
 
@@ -90,7 +94,19 @@ def _add_target_flags(cmd: argparse.ArgumentParser) -> None:
         metavar="N",
         help="synthetic accounts in the embedded mock (default: 1000)",
     )
-    cmd.add_argument("--token", help="bearer token sent with every request")
+    token = cmd.add_mutually_exclusive_group()
+    token.add_argument(
+        "--token",
+        help="bearer token sent with every request (masked in every file and message; "
+        f"--token-file or {TOKEN_ENV} keep it out of the shell history too)",
+    )
+    token.add_argument(
+        "--token-file",
+        dest="token",
+        type=_checked(_read_token, "a readable file"),
+        metavar="FILE",
+        help=f"read the bearer token from FILE's first line (neither flag: ${TOKEN_ENV})",
+    )
     cmd.add_argument(
         "--pool",
         type=_checked(PoolSettings.parse, "key=value pairs"),
@@ -99,6 +115,75 @@ def _add_target_flags(cmd: argparse.ArgumentParser) -> None:
         help="e.g. max_keepalive=20,max_connections=100,keepalive_expiry=60,"
         "transport=aiohttp|httpx,mode=pooled|no_keepalive|client_per_request",
     )
+    tls = cmd.add_argument_group("TLS (https targets)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve the embedded mock on https with a throwaway CA that only this run trusts",
+    )
+    tls.add_argument(
+        "--ca-cert",
+        metavar="FILE",
+        help="PEM bundle of the CA that signed the target's certificate "
+        "(default: the system's, or SSL_CERT_FILE / SSL_CERT_DIR)",
+    )
+    tls.add_argument(
+        "--client-cert", metavar="FILE", help="client certificate (PEM) for mutual TLS"
+    )
+    tls.add_argument(
+        "--client-key",
+        metavar="FILE",
+        help="the client certificate's private key (PEM), if not in --client-cert",
+    )
+    tls.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not verify the target's certificate (said loudly in the terminal and report)",
+    )
+
+
+def _with_tls(args: argparse.Namespace) -> None:
+    """Fold the TLS flags into ``args.pool``: one PoolSettings carries every connection rule."""
+    if getattr(args, "pool", None) is None:
+        return
+    if args.tls and args.target:
+        raise ValueError("--tls starts the embedded mock on https; with --target, use https://")
+    if args.client_key and not args.client_cert:
+        raise ValueError("--client-key needs --client-cert")
+    changes = {
+        "ca_cert": args.ca_cert,
+        "client_cert": args.client_cert,
+        "client_key": args.client_key,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if args.insecure:
+        changes["verify"] = False
+    if changes:
+        args.pool = dataclasses.replace(args.pool, **changes)
+
+
+def _read_token(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as file:
+            token = file.readline().strip()
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    if not token:
+        raise ValueError(f"{path}: the first line is empty, expected the token")
+    return token
+
+
+def _resolve_secrets(args: argparse.Namespace) -> None:
+    """The token from --token, else --token-file, else $ACCOUNT_SERVICE_TOKEN; every secret
+    registered for scrubbing before anything can be written or printed."""
+    if hasattr(args, "token"):
+        args.token = args.token or os.environ.get(TOKEN_ENV) or None
+        register_secret(args.token)
+    register_url(getattr(args, "target", None))
+    register_secret(getattr(args, "client_key", None))
+    register_secret(getattr(getattr(args, "pool", None), "client_key", None))
 
 
 def _levels(text: str) -> tuple[int, ...]:
@@ -290,6 +375,7 @@ def _options(args: argparse.Namespace, scenario: Scenario, **changes: Any) -> Ru
         pin=not args.no_pin,
         loop=args.loop,
         report=not args.no_report,
+        tls=args.tls,
         **changes,
     )
 
@@ -319,7 +405,7 @@ async def demo(url: str, pool: PoolSettings, token: str | None = None) -> None:
     """Every operation once, then the seed's sequential-vs-gather effect, measured."""
     run = f"demo-{int(time.time())}"
     async with AccountClient(url, pool=pool, token=token) as client:
-        print(f"target: {url}  pool: {pool.label()}")
+        print(f"target: {redact_url(url)}  pool: {pool.label()}")
         account = await client.ensure_account(f"auth0|{run}", f"{run}@example.com", "Demo User")
         await client.get_account_profile(account.user_id)
         await client.get_account_by_email(account.email)
@@ -361,11 +447,16 @@ async def demo(url: str, pool: PoolSettings, token: str | None = None) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    if args.target:
-        asyncio.run(demo(args.target, args.pool, args.token))
-    else:
-        with launch(args.profile, accounts=args.accounts, require_token=args.token) as url:
-            asyncio.run(demo(url, args.pool, args.token))
+    with target(
+        args.target,
+        profile=args.profile,
+        accounts=args.accounts,
+        pool=args.pool,
+        pin=False,
+        token=args.token,
+        tls=args.tls,
+    ) as found:
+        asyncio.run(demo(found.url, found.pool, args.token))
     return 0
 
 
@@ -374,6 +465,8 @@ def cmd_locust(args: argparse.Namespace) -> int:
 
     if args.pool.transport in ("lean", "aiohttp"):  # async engines: users take the gevent one
         args.pool = dataclasses.replace(args.pool, transport="gevent")
+    if not args.pool.verify:
+        print(INSECURE_WARNING, file=sys.stderr)
     try:
         run_dir = run_locust(
             users=args.users,
@@ -389,10 +482,12 @@ def cmd_locust(args: argparse.Namespace) -> int:
             runs_root=args.runs_dir,
             accounts=args.accounts,
             user_rate=args.user_rate or 0.0,
+            token=args.token,
+            tls=args.tls,
         )
     except RunInterrupted as interrupted:
-        print(f"run folder: {interrupted.run_dir} (interrupted)")
-        return 130
+        print(f"run folder: {interrupted.run_dir} ({interrupts.reason(interrupted.signum)})")
+        return interrupts.exit_code(interrupted.signum)
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     print_summary(summary)
     print(f"\nrun folder: {run_dir}")
@@ -437,14 +532,18 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _resolve_secrets(args)
     try:
-        return COMMANDS[args.command](args)
+        with interrupts.sigterm_raises():  # a CI timeout or `docker stop` keeps results like Ctrl-C
+            _with_tls(args)
+            return COMMANDS[args.command](args)
     except (ScenarioError, ValueError, MockStartError, TargetUnreachable, OSError) as error:
-        print(f"bench.py {args.command}: {error}", file=sys.stderr)
+        print(scrub(f"bench.py {args.command}: {error}"), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"bench.py {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM as interrupts.Terminated
+        signum = interrupts.signal_of(error)
+        print(f"bench.py {args.command}: {interrupts.reason(signum)}", file=sys.stderr)
+        return interrupts.exit_code(signum)
 
 
 if __name__ == "__main__":

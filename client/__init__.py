@@ -17,6 +17,7 @@ from client.errors import (
     AccountServiceError,
     AccountServiceUnavailable,
     AccountTimeoutError,
+    AccountTLSError,
     AccountTransportError,
     AccountValidationError,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "AccountServiceError",
     "AccountServiceUnavailable",
     "AccountSummary",
+    "AccountTLSError",
     "AccountTimeoutError",
     "AccountTransportError",
     "AccountValidationError",

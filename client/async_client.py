@@ -79,7 +79,9 @@ class AccountClient:
     def _open(self) -> AsyncTransport:
         if self._transport is None:
             cfg = self.config
-            self._transport = open_async(cfg.base_url, cfg.pool, dict(cfg.headers))
+            self._transport = open_async(
+                cfg.base_url, cfg.pool, dict(cfg.headers), server_name=cfg.server_name
+            )
         return self._transport
 
     async def aclose(self) -> None:

@@ -87,8 +87,14 @@ def _as_dict(payload: Any) -> dict[str, Any]:
 def ensure_account(
     auth0_id: str, email: str, name: str, subscription_plan: str = "free"
 ) -> Call[AccountProfile]:
-    body = {"auth0_id": auth0_id, "email": email, "name": name}
-    body["subscription_plan"] = subscription_plan
+    # the real service requires user_id, the seed's client sent auth0_id: send both
+    body = {
+        "user_id": auth0_id,
+        "auth0_id": auth0_id,
+        "email": email,
+        "name": name,
+        "subscription_plan": subscription_plan,
+    }
     return Call(
         "ensure_account", "POST", f"{_ACCOUNTS}/ensure", _json(body), AccountProfile.from_dict
     )

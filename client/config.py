@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -14,6 +15,8 @@ from client.settings import PoolSettings
 DEFAULT_BASE_URL = "http://localhost:8202"
 USER_AGENT = "account-perf-harness/0.1"
 HOSTS_ENV = "ACCOUNT_CLIENT_HOSTS"
+#: the bearer token, for the harness's commands and the locustfile (never a flag: argv is public)
+TOKEN_ENV = "ACCOUNT_SERVICE_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,9 @@ class ClientConfig:
     pool: PoolSettings = field(default_factory=PoolSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     headers: tuple[tuple[str, str], ...] = ()
+    #: the name TLS sends (SNI) and checks the certificate against when ``hosts``
+    #: sent ``base_url`` to another address: the original host, never the address
+    server_name: str | None = None
 
     @classmethod
     def resolve(
@@ -38,7 +44,14 @@ class ClientConfig:
         headers: dict[str, str] | None,
         hosts: dict[str, str] | None = None,
     ) -> ClientConfig:
-        """Merge the seed's arguments (``max_retries``, ``limits``) with the typed ones."""
+        """Merge the seed's arguments (``max_retries``, ``limits``) with the typed ones.
+
+        Credentials in the URL (``https://user:pw@host``) become an ``Authorization:
+        Basic`` header and leave the URL, so no transport can echo them in an error.
+        One ``Authorization`` is sent: ``token`` wins over an ``Authorization`` in
+        ``headers``, which wins over the URL's userinfo (an explicit choice beats
+        one that came along with an address).
+        """
         if pool is not None and limits is not None:
             raise ValueError("give either pool= or limits=, not both")
         if timeout <= 0:
@@ -46,7 +59,9 @@ class ClientConfig:
         extra = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         if token:
             extra["Authorization"] = f"Bearer {token}"
-        base_url = base_url.rstrip("/")
+        base_url, userinfo = split_userinfo(base_url.rstrip("/"))
+        if userinfo is not None and not any(k.lower() == "authorization" for k in extra):
+            extra["Authorization"] = _basic_auth(userinfo)
         mapped = _map_host(base_url, hosts if hosts is not None else hosts_from_env())
         if mapped != base_url:
             extra.setdefault("Host", urlsplit(base_url).netloc)
@@ -56,7 +71,23 @@ class ClientConfig:
             pool=pool or (PoolSettings.from_httpx_limits(limits) if limits else PoolSettings()),
             retry=retry or RetryPolicy(max_retries=max_retries),
             headers=tuple(extra.items()),
+            server_name=urlsplit(base_url).hostname if mapped != base_url else None,
         )
+
+
+def split_userinfo(url: str) -> tuple[str, str | None]:
+    """``http://user:pw@host/x`` -> ``("http://host/x", "user:pw")``; no userinfo: ``None``."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    return urlunsplit(parts._replace(netloc=host)), userinfo
+
+
+def _basic_auth(userinfo: str) -> str:
+    user, _, password = userinfo.partition(":")
+    pair = f"{unquote(user)}:{unquote(password)}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 def hosts_from_env() -> dict[str, str]:

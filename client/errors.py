@@ -96,6 +96,14 @@ class AccountTransportError(AccountServiceUnavailable):
     """The connection failed: refused, reset or closed without an answer."""
 
 
+class AccountTLSError(AccountTransportError):
+    """TLS failed: most often the server's certificate could not be verified.
+
+    Its own class because the fix is on the caller's side (trust the CA that
+    signed the certificate, or give a client certificate), not in waiting.
+    """
+
+
 _BY_STATUS: dict[int, type[AccountServiceError]] = {
     400: AccountValidationError,
     401: AccountAuthError,

@@ -20,6 +20,7 @@ from client.errors import (
     AccountProtocolError,
     AccountServiceError,
     AccountTimeoutError,
+    AccountTLSError,
     error_class_for_status,
 )
 from client.metrics import Metrics, Phases, RequestRecord
@@ -97,6 +98,8 @@ class Execution(Generic[T]):
         """The attempt got no answer (timeout, connection): retry delay or None."""
         self._last = None
         self._error = error
+        if isinstance(error, AccountTLSError):
+            return None  # an untrusted certificate stays untrusted: retrying only delays the news
         return self._retry_delay(None)
 
     def _retry_delay(self, retry_after: str | None) -> float | None:

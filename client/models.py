@@ -1,23 +1,33 @@
 """The account shapes of the contract, as the seed's dataclasses.
 
 Parsing is tolerant in the way callers need: fields a newer server adds are
-ignored, optional fields it leaves out take their defaults.
+ignored, optional fields it leaves out take their defaults. Older versions of
+the real service omit the credit figures: those read as None (not known), never
+as 0.0, which would claim an empty balance. A timestamp without a zone is read
+as UTC, so every timestamp the client hands out can be compared with any other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
 def _timestamp(value: Any) -> datetime | None:
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value)
         except ValueError:
             return None
-    return value if isinstance(value, datetime) else None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _figure(value: Any) -> float | None:
+    """A number the server sent, or None when it sent none (a missing figure is not zero)."""
+    return None if value is None else float(value)
 
 
 @dataclass(slots=True)
@@ -27,8 +37,8 @@ class AccountProfile:
     email: str = ""
     name: str = ""
     subscription_status: str = "free"
-    credits_remaining: float = 0.0
-    credits_total: float = 0.0
+    credits_remaining: float | None = None
+    credits_total: float | None = None
     is_active: bool = True
     preferences: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
@@ -42,8 +52,8 @@ class AccountProfile:
             email=data.get("email") or "",
             name=data.get("name") or "",
             subscription_status=data.get("subscription_status") or "free",
-            credits_remaining=float(data.get("credits_remaining") or 0.0),
-            credits_total=float(data.get("credits_total") or 0.0),
+            credits_remaining=_figure(data.get("credits_remaining")),
+            credits_total=_figure(data.get("credits_total")),
             is_active=bool(data.get("is_active", True)),
             preferences=dict(data.get("preferences") or {}),
             created_at=_timestamp(data.get("created_at")),

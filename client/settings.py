@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -27,6 +28,13 @@ class PoolSettings:
     default for the async client: HTTP/1.1 on asyncio, parsed by httptools),
     ``aiohttp``, ``httpx`` (stock httpx/httpcore), or ``gevent`` (the lean
     dialect on gevent sockets, for the sync client under Locust).
+
+    The TLS fields apply to ``https://`` targets: ``ca_cert`` a PEM bundle of
+    extra CAs to trust (on top of the system's, ``SSL_CERT_FILE`` and
+    ``SSL_CERT_DIR``), ``client_cert`` and ``client_key`` a certificate for
+    mutual TLS (the key may sit in the certificate file), ``verify=False``
+    skips certificate checks (curl's ``--insecure``). They do not change the
+    pool's :meth:`label`: TLS is a property of the target, not of the pool.
     """
 
     max_keepalive_connections: int = 20
@@ -35,6 +43,10 @@ class PoolSettings:
     http2: bool = False
     mode: PoolMode = "pooled"
     transport: Transport = "lean"
+    ca_cert: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    verify: bool = True
 
     def __post_init__(self) -> None:
         if self.max_connections < 1:
@@ -51,6 +63,12 @@ class PoolSettings:
             )
         if self.http2 and self.transport != "httpx":
             raise ValueError("http2 needs transport='httpx'")
+        if self.client_key and not self.client_cert:
+            raise ValueError("client_key needs client_cert (the certificate it belongs to)")
+        for name in ("ca_cert", "client_cert", "client_key"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"{name}: no such file: {path}")
 
     @property
     def keepalive(self) -> bool:
@@ -114,6 +132,8 @@ class PoolSettings:
 
 def _coerce(kind: Any, raw: str, key: str) -> Any:
     kind = str(kind)
+    if kind.endswith("| None") and raw == "":
+        return None
     try:
         if kind == "int":
             return int(raw)

@@ -80,7 +80,9 @@ class SyncAccountClient:
         with self._opening:
             if self._transport is None:
                 cfg = self.config
-                self._transport = open_sync(cfg.base_url, cfg.pool, dict(cfg.headers))
+                self._transport = open_sync(
+                    cfg.base_url, cfg.pool, dict(cfg.headers), server_name=cfg.server_name
+                )
             return self._transport
 
     def close(self) -> None:

@@ -110,3 +110,28 @@ async def create_accounts(client: AccountClient, data: RunData, count: int) -> N
         await asyncio.gather(*(client.ensure_account(*identity) for identity in batch))
         for i, (user_id, email, _) in enumerate(batch, start=first):
             data.add(user_id, email, disposable=i % 4 == 3)
+
+
+async def delete_accounts(client: AccountClient, data: RunData, *, budget_s: float = 60.0) -> int:
+    """Soft-delete every account the run created and left active, 20 at a time (unmeasured).
+
+    The contract has no hard delete: the accounts stay, inactive, under the run's
+    prefix. A target too slow to finish within ``budget_s`` keeps the rest active.
+    """
+    active = [a for a in (*data.stable, *data.disposable) if a.active]
+    deleted = 0
+    try:
+        async with asyncio.timeout(budget_s):
+            for first in range(0, len(active), 20):
+                batch = active[first : first + 20]
+                answers = await asyncio.gather(
+                    *(client.delete_account(a.user_id, reason="harness clean-up") for a in batch),
+                    return_exceptions=True,
+                )
+                for account, answer in zip(batch, answers, strict=True):
+                    if answer is True:
+                        account.active = False
+                        deleted += 1
+    except TimeoutError:
+        pass
+    return deleted

@@ -1,4 +1,4 @@
-"""The standard run's phases: preflight, latency, throughput, pooling, batch, open loop.
+"""The standard run's phases: set-up, latency, throughput, pooling, batch, open loop.
 
 Each phase labels the samples it wants kept, warms up unrecorded first,
 records its measured windows in ``ctx.steps`` and its generator health in
@@ -96,49 +96,6 @@ class RunContext:
                 "end_ns": end,
             }
         )
-
-
-class PreflightFailed(RuntimeError):
-    def __init__(self, failures: list[tuple[str, str]]) -> None:
-        self.failures = failures
-        lines = "\n".join(f"  {op}: {why}" for op, why in failures)
-        super().__init__(f"the target does not speak the contract:\n{lines}")
-
-
-async def preflight(ctx: RunContext) -> None:
-    """Each operation once, on an account the run creates; stop before any load if one fails."""
-    client = ctx.client
-    assert client is not None
-    user_id, email, name = ctx.data.new_identity()
-    steps: list[tuple[str, Any]] = [
-        ("health_check", lambda: client.health_check()),
-        ("ensure_account", lambda: client.ensure_account(user_id, email, name)),
-        ("get_account_profile", lambda: client.get_account_profile(user_id)),
-        ("get_account_by_email", lambda: client.get_account_by_email(email)),
-        ("update_account_profile", lambda: client.update_account_profile(user_id, name=name)),
-        (
-            "update_account_preferences",
-            lambda: client.update_account_preferences(user_id, theme="dark"),
-        ),
-        ("list_accounts", lambda: client.list_accounts(page=1, page_size=5)),
-        ("search_accounts", lambda: client.search_accounts(ctx.data.prefix, limit=5)),
-        ("change_account_status", lambda: client.change_account_status(user_id, False)),
-        ("change_account_status", lambda: client.change_account_status(user_id, True)),
-        ("delete_account", lambda: client.delete_account(user_id, reason="harness preflight")),
-        ("get_service_stats", lambda: client.get_service_stats()),
-    ]
-    failures = []
-    for op, call in steps:
-        try:
-            result = await call()
-        except AccountServiceError as error:
-            failures.append((op, f"{type(error).__name__}: {error}"))
-            continue
-        if result in (None, False):
-            failures.append((op, f"unexpected answer {result!r}"))
-    if failures:
-        raise PreflightFailed(failures)
-    ctx.data.add(user_id, email, disposable=True).active = False
 
 
 async def prepare_data(ctx: RunContext) -> None:

@@ -1,13 +1,14 @@
 """``bench.py run``: the standard benchmark, from an empty run folder to the printed tables.
 
 What was measured is always written, atomically, even when the run is cut
-short by Ctrl-C or by the target dying; the exit code then says so.
+short by Ctrl-C, SIGTERM or the target dying; the exit code then says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,22 +19,25 @@ import numpy as np
 import pandas as pd
 
 from client import PoolSettings, RetryPolicy
-from drivers import phases
+from drivers import interrupts, phases
 from drivers.loops import TargetDown
+from drivers.mix import delete_accounts
+from drivers.preflight import PreflightFailed, preflight
 from drivers.progress import Progress
 from drivers.recorder import Recorder
 from drivers.run_data import RunData, run_prefix
 from drivers.scenario import Scenario
 from drivers.sweep import SweepSpec, sweep_phase
-from drivers.target import target
+from drivers.target import INSECURE_WARNING, target
 from drivers.terminal import print_summary
 from results import RunFolder, SampleBuffer, new_run_dir
 from results.meta import base_meta, now_iso
+from results.redaction import redact_url
 from results.summary import summarize
 
 ALL_PHASES = ("latency", "throughput", "pooling", "batch")
 
-EXIT_OK, EXIT_CUT_SHORT, EXIT_PREFLIGHT, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_CUT_SHORT, EXIT_PREFLIGHT = 0, 1, 3  # 130/143: drivers.interrupts
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class RunOptions:
     loop: str = "uvloop"
     report: bool = True
     sweep: SweepSpec | None = None
+    tls: bool = False  # the embedded mock on https, with a throwaway CA
 
     @property
     def kind(self) -> str:
@@ -73,18 +78,25 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
         options.target,
         profile=options.profile,
         accounts=options.mock_accounts,
+        pool=options.pool,
         pin=options.pin,
         token=options.token,
-    ) as url:
+        tls=options.tls,
+    ) as found:
+        url = found.url
+        options = dataclasses.replace(options, pool=found.pool)  # --tls: trusts the mock's CA
         run_dir = new_run_dir(options.label, options.runs_root)  # only once there is a target
         folder = RunFolder(run_dir)
         meta = base_meta(
             options.kind,
+            token=options.token,
             label=options.label,
             target=url,
+            target_info=found.info,
             embedded_mock=options.target is None,
             mock_profile=options.profile if options.target is None else None,
             pool={**dataclasses.asdict(options.pool), "label": options.pool.label()},
+            tls=found.tls_summary(),
             retry={
                 **dataclasses.asdict(options.retry),
                 "retry_statuses": sorted(options.retry.retry_statuses),
@@ -97,8 +109,17 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
             sweep=_sweep_meta(options.sweep),
         )
         folder.write_json("meta.json", meta)
-        print(f"run folder: {run_dir}\ntarget: {url}", file=out, flush=True)
+        print(f"run folder: {run_dir}\ntarget: {redact_url(url)}", file=out, flush=True)
+        if found.version or found.info.get("service"):
+            print(f"service: {found.describe()}", file=out, flush=True)
+        if found.insecure:
+            print(INSECURE_WARNING, file=out, flush=True)
         outcome = _run_loop(options.loop)(_run(url, options, folder, meta))
+    if outcome.exit_code == EXIT_PREFLIGHT:
+        # nothing was measured: say why, and leave no folder that looks like a result
+        shutil.rmtree(outcome.run_dir, ignore_errors=True)
+        print(f"{outcome.summary.get('cut_short')}\nno load was sent; no run folder kept", file=out)
+        return outcome
     print_summary(outcome.summary, out=out)
     print(f"\nrun folder: {outcome.run_dir}", file=out)
     if options.report:
@@ -133,23 +154,27 @@ async def _run(url: str, options: RunOptions, folder: RunFolder, meta: dict[str,
     cut_short: str | None = None
     exit_code = EXIT_OK
     ctx.client = ctx.new_client()
-    try:
-        async with ctx.client:
-            await phases.preflight(ctx)
-            await phases.prepare_data(ctx)
-            if options.sweep is not None:
-                await sweep_phase(ctx, options.sweep)
-            for name in options.phases if options.sweep is None else ():
-                await getattr(phases, f"{name}_phase")(ctx)
-            if options.rate:
-                await phases.open_loop_phase(ctx, options.rate, options.rate_duration_s)
-    except phases.PreflightFailed as error:
-        cut_short, exit_code = str(error), EXIT_PREFLIGHT
-    except TargetDown as error:
-        cut_short, exit_code = str(error), EXIT_CUT_SHORT
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        cut_short, exit_code = "interrupted (Ctrl-C)", EXIT_INTERRUPTED
-    summary = _finish(ctx, folder, meta, cut_short)
+    with interrupts.SigtermCancels() as stop:  # a second SIGTERM waits for _finish
+        try:
+            async with ctx.client:
+                await preflight(ctx)
+                await phases.prepare_data(ctx)
+                if options.sweep is not None:
+                    await sweep_phase(ctx, options.sweep)
+                for name in options.phases if options.sweep is None else ():
+                    await getattr(phases, f"{name}_phase")(ctx)
+                if options.rate:
+                    await phases.open_loop_phase(ctx, options.rate, options.rate_duration_s)
+                async with ctx.progress.track("clean-up: deleting run accounts"):
+                    await delete_accounts(ctx.client, ctx.data)
+        except PreflightFailed as error:
+            cut_short, exit_code = str(error), EXIT_PREFLIGHT
+        except TargetDown as error:
+            cut_short, exit_code = str(error), EXIT_CUT_SHORT
+        except (asyncio.CancelledError, KeyboardInterrupt) as error:
+            signum = stop.signal_of(error)
+            cut_short, exit_code = interrupts.reason(signum), interrupts.exit_code(signum)
+        summary = _finish(ctx, folder, meta, cut_short)
     return Outcome(folder.path, summary, exit_code)
 
 
@@ -170,6 +195,7 @@ def _finish(
         "data": {
             "prefix": ctx.data.prefix,
             "accounts_created": len(ctx.data.stable) + len(ctx.data.disposable),
+            "accounts_left_active": sum(a.active for a in (*ctx.data.stable, *ctx.data.disposable)),
         },
     }
     summary = summarize(

@@ -249,7 +249,9 @@ def weighted_tasks(weights: dict[str, int]) -> list[Callable[..., Any]]:
 
 
 def _new_client(host: str, s: options.UserSettings) -> SyncAccountClient:
-    client = SyncAccountClient(host, timeout=s.timeout, max_retries=s.max_retries, pool=s.pool)
+    client = SyncAccountClient(
+        s.client_url(host), timeout=s.timeout, max_retries=s.max_retries, pool=s.pool, token=s.token
+    )
     client.metrics.subscribe(MEASUREMENT.observe)
     return client
 

@@ -5,9 +5,10 @@ embedded mock (unless ``target`` is given), one Locust process, or a master
 and ``processes`` workers on loopback, and waits for them (bounded). The run
 folder then holds Locust's own report (``locust_stats.csv`` and friends,
 ``locust.html``, the process logs) and the harness's ``meta.json``,
-``samples.parquet`` and ``summary.json``. Interrupted or overdue runs are
-stopped with SIGTERM, which lets Locust write what it has; the summary then
-says ``complete: false`` and why.
+``samples.parquet`` and ``summary.json``. Interrupted (Ctrl-C, SIGTERM) or
+overdue runs are stopped with SIGTERM, which lets Locust write what it has;
+the summary then says ``complete: false`` and why. No Locust process outlives
+the launcher, even one killed with SIGKILL (Linux: ``PR_SET_PDEATHSIG``).
 
 Command line: ``bench.py locust --users 50 --run-time 30s [--processes 2]``.
 """
@@ -15,6 +16,7 @@ Command line: ``bench.py locust --users 50 --run-time 30s [--processes 2]``.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import math
 import os
 import re
@@ -23,18 +25,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from client.config import TOKEN_ENV, split_userinfo
 from client.retry import RetryPolicy
 from client.settings import PoolSettings
+from drivers import interrupts
 from drivers.scenario import Scenario, load_scenario
+from drivers.target import target as open_target
 from locustfiles import options
 from locustfiles.aggregate import Aggregate, TableSamples, Timeline
-from locustfiles.options import parse_pool, pool_text
+from locustfiles.options import USERINFO_ENV, parse_pool, pool_text
 from locustfiles.stages import MIN_WARMUP_S, plan_stages
 from results.meta import base_meta, now_iso
 from results.run_folder import RunFolder, new_run_dir
@@ -48,15 +53,17 @@ STOP_TIMEOUT_S = 10
 #: beyond the planned duration: start-up, worker connection, stop and report writing
 SLACK_S = 60.0
 TERM_GRACE_S = 30.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _TIMESPAN = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?")
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a run: Locust was stopped and the partial run folder finished."""
+    """Ctrl-C or SIGTERM during a run: Locust was stopped and the partial run folder finished."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, signum: int = signal.SIGINT) -> None:
         super().__init__(str(run_dir))
         self.run_dir = run_dir
+        self.signum = signum
 
 
 def run_locust(
@@ -76,11 +83,17 @@ def run_locust(
     extra_args: Sequence[str] = (),
     cpu: int | None = None,
     user_rate: float = 0.0,
+    token: str | None = None,
+    tls: bool = False,
 ) -> Path:
     """Run Locust headless (``processes`` > 1: master and workers); returns the run folder.
 
     ``user_rate`` > 0 paces every user at that many tasks per second, each from
     a random phase (``locustfiles/pacing.py``), instead of running them back to back.
+    ``token`` (and any ``user:password@`` in ``target``) reaches the Locust processes
+    through their environment only: Locust logs its argv and prints its host in
+    logs and ``locust.html``. The embedded mock then requires the token; ``tls``
+    serves it on https with a throwaway CA that the users trust.
     """
     if shape is not None and shape not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
@@ -90,19 +103,29 @@ def run_locust(
         raise ValueError(f"user_rate must be >= 0 tasks per second, not {user_rate}")
     resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     pool_settings = pool if isinstance(pool, PoolSettings) else parse_pool(pool or "")
-    run_dir = new_run_dir(label, runs_root).resolve()
-    folder = RunFolder(run_dir)
-    scenario_file = folder.write_json("scenario.json", resolved.to_dict())
-    started = time.monotonic()
     with ExitStack() as stack:
-        url = target
-        if url is None:
-            from mock_service.launcher import launch
-
-            url = stack.enter_context(launch(profile, accounts=accounts))
+        found = stack.enter_context(
+            open_target(
+                target,
+                profile=profile,
+                accounts=accounts,
+                pool=pool_settings,
+                pin=False,
+                token=token,
+                tls=tls,
+            )
+        )
+        url, pool_settings = found.url, found.pool  # --tls: the users trust the mock's CA
+        run_dir = new_run_dir(label, runs_root).resolve()  # only once there is a target
+        folder = RunFolder(run_dir)
+        scenario_file = folder.write_json("scenario.json", resolved.to_dict())
+        started = time.monotonic()
         meta = base_meta(
             "locust",
+            token=token,
             target=url,
+            target_info=found.info,
+            tls=found.tls_summary(),
             embedded_mock=target is None,
             mock_profile=profile if target is None else None,
             pool={**asdict(pool_settings), "label": pool_settings.label()},
@@ -127,15 +150,19 @@ def run_locust(
             "ACCOUNT_RUN_DIR": str(run_dir),
             "ACCOUNT_RATE": str(user_rate),
         }
+        url, userinfo = split_userinfo(url)
+        for name, secret in ((TOKEN_ENV, token), (USERINFO_ENV, userinfo)):
+            if secret:
+                env[name] = secret
         files = ",".join(str(p) for p in [LOCUSTFILE, SHAPES.get(shape or "")] if p)
         planned = _planned_seconds(run_time, shape, env)
-        cut_short, codes = _run_processes(
+        cut_short, codes, stopped_by = _run_processes(
             run_dir, files, url, users, spawn_rate, run_time, processes, shape, env,
             planned + SLACK_S, extra_args, cpu,
         )  # fmt: skip
     _finish(folder, meta, cut_short, codes, time.monotonic() - started)
-    if cut_short == "interrupted":
-        raise RunInterrupted(run_dir)
+    if stopped_by is not None:
+        raise RunInterrupted(run_dir, stopped_by)
     return run_dir
 
 
@@ -189,8 +216,13 @@ def _run_processes(
     budget_s: float,
     extra_args: Sequence[str],
     cpu: int | None = None,
-) -> tuple[str | None, dict[str, int | None]]:
-    """Start master (+ workers) and wait up to ``budget_s``; returns (cut short, exit codes)."""
+) -> tuple[str | None, dict[str, int | None], signal.Signals | None]:
+    """Start master (+ workers) and wait up to ``budget_s``.
+
+    Returns why the run was cut short (or None), the exit codes, and the signal
+    that interrupted it (Ctrl-C's SIGINT, or SIGTERM when bench.py runs under
+    :func:`drivers.interrupts.sigterm_raises`), if one did.
+    """
     base = [sys.executable, "-m", "locust", "-f", files]
     master = [*base, "--headless", "--host", url, "--stop-timeout", str(STOP_TIMEOUT_S)]
     master += ["--csv", str(run_dir / "locust"), "--html", str(run_dir / "locust.html")]
@@ -207,6 +239,7 @@ def _run_processes(
     master += list(extra_args)
     procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
     cut_short: str | None = None
+    stopped_by: signal.Signals | None = None
     try:
         procs.append(_spawn("master" if workers else "locust", master, env, run_dir, cpu))
         for i, cmd in enumerate(workers):
@@ -217,9 +250,14 @@ def _run_processes(
         except subprocess.TimeoutExpired:
             cut_short = "timeout"
             _terminate(main)
-        except KeyboardInterrupt:
-            cut_short = "interrupted"
-            _terminate(main)
+        except KeyboardInterrupt as error:
+            stopped_by = interrupts.signal_of(error)
+            cut_short = interrupts.reason(stopped_by)
+            try:
+                _terminate(main)
+            except KeyboardInterrupt:  # a second one: no more waiting for Locust's reports
+                for _, proc, _ in procs:
+                    proc.kill()
         for _, proc, _ in procs[1:]:
             try:
                 proc.wait(timeout=STOP_TIMEOUT_S + 5)
@@ -231,7 +269,7 @@ def _run_processes(
                 proc.kill()
                 proc.wait()
             log.close()
-    return cut_short, {name: proc.returncode for name, proc, _ in procs}
+    return cut_short, {name: proc.returncode for name, proc, _ in procs}, stopped_by
 
 
 def _spawn(
@@ -246,9 +284,42 @@ def _spawn(
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=(lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None,
+        preexec_fn=_child_setup(cpu),
     )
     return name, proc, log
+
+
+def _child_setup(cpu: int | None) -> Callable[[], None]:
+    """What a Locust process does between fork and exec: die with us, and take its core.
+
+    Its own session shields Locust from our Ctrl-C, so nothing would end it if
+    bench.py died (SIGKILL, OOM killer). On Linux the kernel sends it SIGTERM
+    then (``PR_SET_PDEATHSIG``; SIGTERM so Locust still writes its reports).
+    The signal follows the *thread* that forked, not the process: fine here,
+    as ``run_locust`` starts and waits for its processes in one synchronous
+    call, so whichever thread calls it outlives them.
+    """
+    parent = os.getpid()
+    prctl = _prctl()  # looked up here: the child only calls it
+
+    def setup() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            if os.getppid() != parent:  # we died before prctl: no signal will ever come
+                os._exit(1)
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+
+    return setup
+
+
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:

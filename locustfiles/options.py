@@ -4,6 +4,12 @@ Precedence: a Locust option (``--account-pool ...``, also shown in the web
 UI), else its environment variable (``ACCOUNT_POOL=...``), else the scenario
 file that ``bench.py`` reads too (``scenarios/default.toml``). Workers take
 the master's values when a test starts, so a distributed run has one setting.
+
+Credentials are environment variables only, never Locust options: Locust shows
+its options in the web UI and its argv in logs and ``ps``. ``ACCOUNT_SERVICE_TOKEN``
+is the bearer token; ``ACCOUNT_SERVICE_USERINFO`` (``user:password``, as in a URL)
+is what ``bench.py locust`` takes out of ``--target`` so Locust's ``--host``
+carries none. Each process (every worker too) reads its own environment.
 """
 
 from __future__ import annotations
@@ -11,12 +17,17 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from client.config import TOKEN_ENV, split_userinfo
 from client.settings import PoolSettings
 from drivers.scenario import Scenario, load_scenario, scenario_from_dict
+from results.redaction import register_secret, register_userinfo
+
+#: ``user:password`` for the target, kept out of Locust's ``--host`` (see the module docstring)
+USERINFO_ENV = "ACCOUNT_SERVICE_USERINFO"
 
 ClientScope = Literal["user", "process"]
 
@@ -75,6 +86,8 @@ class UserSettings:
     steps: tuple[int, ...] = ()
     step_seconds: float = 0.0
     run_dir: Path | None = None
+    token: str | None = field(default=None, repr=False)
+    userinfo: str | None = field(default=None, repr=False)
 
     @property
     def weights(self) -> dict[str, int]:
@@ -87,6 +100,13 @@ class UserSettings:
     @property
     def plateau_s(self) -> float:
         return self.step_seconds or self.scenario.throughput.duration_s
+
+    def client_url(self, host: str) -> str:
+        """Locust's host with the credentials put back, for the client to turn into a header."""
+        if not self.userinfo or split_userinfo(host)[1] is not None:
+            return host
+        scheme, sep, rest = host.partition("://")
+        return f"{scheme}{sep}{self.userinfo}@{rest}" if sep else host
 
 
 def add_arguments(parser: Any) -> None:
@@ -118,12 +138,18 @@ def resolve(options: Any) -> UserSettings:
     wait, rate = parse_wait(get("--account-wait")), parse_rate(get("--account-rate"))
     if rate and wait != (0.0, 0.0):
         raise ValueError("--account-rate and --account-wait exclude each other: pick one")
+    token = os.environ.get(TOKEN_ENV, "").strip() or None
+    userinfo = os.environ.get(USERINFO_ENV, "").strip() or None
+    pool = parse_pool(get("--account-pool"))
+    for secret in (token, pool.client_key):  # this process writes summary.json and CSVs too
+        register_secret(secret)
+    register_userinfo(userinfo)
     scope = get("--account-client-scope")
     if scope not in ("user", "process"):
         raise ValueError(f"--account-client-scope takes user or process, not {scope!r}")
     return UserSettings(
         scenario=scenario_source(get("--account-scenario")),
-        pool=parse_pool(get("--account-pool")),
+        pool=pool,
         wait=wait,
         rate=rate,
         timeout=_number(get("--account-timeout"), "--account-timeout"),
@@ -133,6 +159,8 @@ def resolve(options: Any) -> UserSettings:
         steps=tuple(int(x) for x in steps.split(",") if x.strip()) if steps else (),
         step_seconds=_number(get("--account-step-seconds") or "0", "--account-step-seconds"),
         run_dir=Path(run_dir) if run_dir else None,
+        token=token,
+        userinfo=userinfo,
     )
 
 
@@ -153,12 +181,26 @@ def parse_pool(text: str) -> PoolSettings:
 
 
 def pool_text(pool: PoolSettings) -> str:
-    """The inverse of :func:`parse_pool`, to hand settings to Locust processes."""
-    return (
+    """The inverse of :func:`parse_pool`, to hand settings to Locust processes.
+
+    TLS files go by path (the processes share this machine); a path holding a
+    comma cannot travel in this form, so it is refused here rather than misread there.
+    """
+    text = (
         f"max_keepalive={pool.max_keepalive_connections},"
         f"max_connections={pool.max_connections},keepalive_expiry={pool.keepalive_expiry},"
         f"http2={str(pool.http2).lower()},mode={pool.mode},transport={pool.transport}"
     )
+    for name in ("ca_cert", "client_cert", "client_key"):
+        path = getattr(pool, name)
+        if path is None:
+            continue
+        if "," in path:
+            raise ValueError(f"{name}: a path with a comma cannot be handed to Locust: {path}")
+        text += f",{name}={Path(path).resolve()}"
+    if not pool.verify:
+        text += ",verify=false"
+    return text
 
 
 def parse_wait(text: str) -> tuple[float, float]:

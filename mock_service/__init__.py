@@ -15,7 +15,9 @@ Modules, one job each:
 - ``store``: in-memory accounts; ``columns``: per-account filter codes (numpy);
   ``search_index``, ``text_segment``: substring search in well under 2 ms at 100k accounts;
   ``query_cache``: repeated queries; ``seeding``: synthetic data.
-- ``launcher``: start the mock in its own process from another program.
+- ``launcher``: start the mock in its own process from another program; ``lifeline``: the
+  mock ends with its launcher; ``certs``: a throwaway CA and certificate for https.
+- ``nesting``: refuse JSON bodies nested too deep to parse safely.
 - ``schemas``: request validation and documented response shapes; ``errors``: safe 422s;
   ``messages``: exact error texts; ``endpoints``: route templates and path classification.
 - ``state``: the mutable state of one instance; ``cli``: the command line.

@@ -1,22 +1,29 @@
 """``python -m mock_service``: serve the mock under uvicorn on one socket we bind ourselves.
 
 Binding first lets ``--port 0`` report the real port; the ready line is
-printed (and flushed) only once uvicorn is accepting on that socket.
+printed (and flushed) only once uvicorn is accepting on that socket. With
+``--tls-cert``/``--tls-key`` the same socket serves https.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import socket
+import ssl
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
 
+from mock_service import lifeline
 from mock_service.app import create_app
 from mock_service.state import DEFAULT_PORT
+
+TOKEN_ENV = "MOCK_REQUIRE_TOKEN"
+"""The bearer token, for launchers: unlike argv, the environment is not shown by ``ps``."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -26,8 +33,39 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", default="fast", help="fast, seed, or a .toml path")
     parser.add_argument("--accounts", type=int, default=0, help="synthetic accounts to seed")
     parser.add_argument("--seed", type=int, default=42, help="seed for the synthetic accounts")
-    parser.add_argument("--require-token", default=None, help="bearer token for /api/ calls")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--require-token",
+        default=None,
+        help=f"bearer token for /api/ calls (default: ${TOKEN_ENV}, which keeps it out of ps)",
+    )
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve https")
+    parser.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    child = parser.add_argument_group("for launchers (mock_service.launcher)")
+    child.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="shut down when stdin closes: the launcher holds its write end until it dies",
+    )
+    child.add_argument(
+        "--exit-with-parent",
+        type=int,
+        default=None,
+        metavar="PID",
+        help="Linux: also get SIGTERM when the thread of PID that started us ends",
+    )
+    args = parser.parse_args(argv)
+    if args.require_token is None:
+        args.require_token = os.environ.get(TOKEN_ENV) or None
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together: give both or neither")
+    if args.tls_cert is not None:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                args.tls_cert, args.tls_key
+            )
+        except (OSError, ssl.SSLError) as error:
+            parser.error(f"cannot use --tls-cert/--tls-key: {error}")
+    return args
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -62,6 +100,8 @@ def _fastest(module: str, fast: str, fallback: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.exit_with_parent is not None:
+        lifeline.signal_at_parent_death(args.exit_with_parent)
     app = create_app(
         args.profile, accounts=args.accounts, seed=args.seed, require_token=args.require_token
     )
@@ -76,11 +116,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "http": _fastest("httptools", "httptools", "h11"),
         "lifespan": "off",
     }
+    scheme = "http"
+    if args.tls_cert is not None:
+        scheme = "https"
+        config.update(ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     server = _AnnouncingServer(
         uvicorn.Config(app, **config),
-        f"mock_service listening on http://{shown}:{port} "
+        f"mock_service listening on {scheme}://{shown}:{port} "
         f"(profile={profile_name}, accounts={args.accounts})",
     )
+    if args.exit_on_stdin_eof:
+
+        def stop() -> None:
+            server.should_exit = True
+
+        lifeline.stop_at_stdin_eof(stop)
     try:
         server.run(sockets=[sock])
     finally:

@@ -1,10 +1,12 @@
-"""One pure ASGI middleware applying the profile, auth, body limit and stats.
+"""One pure ASGI middleware applying the profile, auth, body limits and stats.
 
 Runs before FastAPI routing (a single layer, not BaseHTTPMiddleware) so the
 ``fast`` profile costs a few dict operations per request. Only API paths
 (``/api/...``) get faults, service time, capacity, auth and stats; health,
 docs and ``/_mock/`` are left alone except for the new-connection cost,
 which applies to the first request on any connection outside ``/_mock/``.
+Every body, ``/_mock/`` included, is read whole first and refused when it
+is too large (413) or nested too deeply to parse safely (422, see ``nesting``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from mock_service import fast_lane
+from mock_service import fast_lane, nesting
 from mock_service.connections import transport_of
 from mock_service.endpoints import classify
 from mock_service.faults import Fault
@@ -25,6 +27,13 @@ from mock_service.state import MockState
 Scope = dict[str, Any]
 _JSON = (b"content-type", b"application/json")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_TOO_DEEP = [
+    {
+        "type": "json_too_deep",
+        "loc": ["body"],
+        "msg": f"JSON body nested deeper than {nesting.MAX_DEPTH} levels",
+    }
+]
 
 
 class DroppedConnection(Exception):
@@ -81,7 +90,7 @@ class ProfileMiddleware:
         )
 
     async def _buffered(self, scope: Scope, receive: Any) -> tuple[Any, int | None]:
-        """(receive replaying the whole body, None) or (None, 413/0) when too large/gone."""
+        """(receive replaying the whole body, None) or (None, 413/422/0): too large/deep/gone."""
         limit = self.state.body_limit
         declared = _header(scope, b"content-length")
         if declared is not None:
@@ -105,11 +114,10 @@ class ProfileMiddleware:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
-        replay: dict[str, Any] | None = {
-            "type": "http.request",
-            "body": b"".join(chunks),
-            "more_body": False,
-        }
+        body = b"".join(chunks)
+        if nesting.too_deep(body):
+            return None, 422
+        replay: dict[str, Any] | None = {"type": "http.request", "body": body, "more_body": False}
 
         async def replaying() -> dict[str, Any]:
             nonlocal replay
@@ -126,7 +134,11 @@ class ProfileMiddleware:
             return
         path: str = scope["path"]
         if path.startswith("/_mock/"):
-            await self.app(scope, receive, send)
+            app_receive, refusal = await self._buffered(scope, receive)
+            if app_receive is None:
+                await self._refuse(refusal, send)
+                return
+            await self.app(scope, app_receive, send)
             return
         state = self.state
         stats = state.stats
@@ -165,9 +177,7 @@ class ProfileMiddleware:
             return
         app_receive, refusal = await self._buffered(scope, receive)
         if app_receive is None:
-            if refusal == 413:
-                detail = f"Request body too large (limit {state.body_limit} bytes)"
-                await _respond(counting_send, 413, {"detail": detail}, ((b"connection", b"close"),))
+            await self._refuse(refusal, counting_send)
             return
 
         injector = state.injector
@@ -185,6 +195,14 @@ class ProfileMiddleware:
         async with semaphore:
             es.queue.add((loop.time() - queued) * 1000)
             await self._service(scope, app_receive, counting_send, endpoint, es, service_ms)
+
+    async def _refuse(self, refusal: int | None, send: Any) -> None:
+        """Answer a body ``_buffered`` turned down (nothing to say when the client is gone)."""
+        if refusal == 413:
+            detail = f"Request body too large (limit {self.state.body_limit} bytes)"
+            await _respond(send, 413, {"detail": detail}, ((b"connection", b"close"),))
+        elif refusal == 422:
+            await _respond(send, 422, {"detail": _TOO_DEEP})
 
     async def _service(
         self, scope: Scope, receive: Any, send: Any, endpoint: str, es: Any, service_ms: float

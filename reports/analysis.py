@@ -28,7 +28,7 @@ PHASES = {
 
 @dataclass(frozen=True)
 class Warning_:
-    kind: str  # saturated, cut_short, errors
+    kind: str  # insecure, saturated, cut_short, errors
     text: str
 
 
@@ -181,6 +181,14 @@ def health_frame(summary: dict) -> pd.DataFrame:
 def find_warnings(run: Run, errors: pd.DataFrame, error_share: float) -> tuple[Warning_, ...]:
     """Generator saturation, a run cut short, and errors above 1%."""
     out = []
+    if (run.meta.get("tls") or {}).get("verify") is False:
+        out.append(
+            Warning_(
+                "insecure",
+                "TLS certificate verification was **off** (`--insecure`): nothing proves these "
+                "figures came from the intended service.",
+            )
+        )
     for h in run.summary.get("generator_health") or []:
         if h.get("saturated"):
             out.append(

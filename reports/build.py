@@ -15,6 +15,7 @@ from reports.load import load_run
 from reports.render_html import render_html
 from reports.render_md import render_markdown
 from reports.usl import UslFit
+from results.run_folder import write_text
 
 MS_COLS = (
     Col("avg_ms", "Avg", "ms"),
@@ -532,12 +533,28 @@ def header(meta: dict, samples: int, summary: dict | None = None) -> tuple[tuple
         ("date", str(meta.get("started_at", "?"))[:19].replace("T", " ")),
         ("requests", f"{samples:,}"),
     ]
+    service = meta.get("target_info") or {}
+    if service.get("service") or service.get("version"):
+        reported = f"{service.get('service') or '?'} {service.get('version') or '(no version)'}"
+        items.append(("service", reported))
+    tls = meta.get("tls")
+    if tls:
+        items.append(("TLS", tls_text(tls)))
     pool = (meta.get("pool") or {}).get("label")
     if pool:
         items.append(("pool", str(pool)))
     if meta.get("kind") == "locust" and meta.get("locust"):
         items.append(("load", locust_load(meta, summary or {})))
     return tuple(items)
+
+
+def tls_text(tls: dict) -> str:
+    """How the run trusted an https target, in a few words."""
+    if not tls.get("verify", True):
+        return "certificate NOT verified (--insecure)"
+    trust = "a throwaway test CA" if tls.get("throwaway_ca") else tls.get("ca_cert") or "system CAs"
+    mutual = ", client certificate" if tls.get("client_certificate") else ""
+    return f"verified against {trust}{mutual}"
 
 
 def locust_load(meta: dict, summary: dict) -> str:
@@ -603,12 +620,12 @@ def write_document(doc: Document, out: Path, stem: str) -> tuple[Path, Path, tup
     csvs = []
     for table in doc.tables():
         path = out / f"{table.name}.csv"
-        table.frame.to_csv(path, index=False)
+        write_text(path, table.frame.to_csv(index=False))
         csvs.append(path)
     md = out / f"{stem}.md"
-    md.write_text(render_markdown(doc, out), encoding="utf-8")
+    write_text(md, render_markdown(doc, out))
     page = out / f"{stem}.html"
-    page.write_text(render_html(doc), encoding="utf-8")
+    write_text(page, render_html(doc))
     return md, page, tuple(csvs)
 
 

@@ -26,6 +26,7 @@ from reports.compare import (
 )
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
 from reports.load import Run, load_run
+from results.run_folder import write_text
 
 OK, FAILED = 0, 1
 
@@ -265,7 +266,7 @@ def compare_runs(
     doc = compare_document(base, cand, verdicts, rules, out)
     md, page, _ = write_document(doc, out, "compare")
     csv = out / "compare.csv"
-    verdict_frame(verdicts).to_csv(csv, index=False)
+    write_text(csv, verdict_frame(verdicts).to_csv(index=False))
     for table in doc.tables():  # the verdict rows live in compare.csv, unformatted
         (out / f"{table.name}.csv").unlink(missing_ok=True)
     paths = ComparePaths(out, md, page, csv, tuple(f.path for f in doc.figures()))

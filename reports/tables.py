@@ -442,6 +442,13 @@ def metadata_table(meta: dict[str, Any], samples: pd.DataFrame) -> pd.DataFrame:
         ("kind", meta.get("kind", "run")),
         ("command", meta.get("command")),
         ("target", meta.get("target")),
+        ("auth", meta.get("auth")),
+        ("target /health", _kv((meta.get("target_info") or {}).get("health") or {})),
+        (
+            "target /health/detailed",
+            _kv((meta.get("target_info") or {}).get("health_detailed") or {}),
+        ),
+        ("tls", _kv(meta.get("tls") or {})),
         ("embedded mock", meta.get("embedded_mock")),
         ("mock profile", meta.get("mock_profile")),
         ("started", meta.get("started_at")),

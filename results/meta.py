@@ -12,6 +12,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from results.redaction import MASK, redact_argv, redact_url, register_secret, register_url
+
 PACKAGES = (
     "httpx",
     "httpcore",
@@ -84,8 +86,30 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def base_meta(kind: str, **fields: Any) -> dict[str, Any]:
-    """The common part of every run's meta.json; ``fields`` adds the run's own."""
+def auth_summary(token: str | None, target: str | None) -> str | None:
+    """How requests were authenticated, with the credential masked (None: not at all)."""
+    if token:
+        return f"bearer token {MASK}"
+    if target and redact_url(target) != target:
+        return f"basic, from the URL's userinfo {MASK}"
+    return None
+
+
+def _masked_key(pool: dict[str, Any]) -> dict[str, Any]:
+    """Where the client's private key lives is nobody's business but this machine's."""
+    return {**pool, "client_key": MASK} if pool.get("client_key") else pool
+
+
+def base_meta(kind: str, *, token: str | None = None, **fields: Any) -> dict[str, Any]:
+    """The common part of every run's meta.json; ``fields`` adds the run's own.
+
+    The recorded command line and ``target`` are redacted here, whoever passes them:
+    meta.json is the file most often attached to a review. ``token`` is never
+    recorded, only that one was used (``auth``), wherever it came from; it and the
+    target's password are registered for :func:`results.redaction.scrub` too.
+    """
+    register_secret(token)
+    register_url(fields.get("target"))
     try:
         version = metadata.version("account-perf-harness")
     except metadata.PackageNotFoundError:
@@ -94,11 +118,14 @@ def base_meta(kind: str, **fields: Any) -> dict[str, Any]:
         "kind": kind,
         "harness_version": version,
         "git_commit": git_commit(),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": " ".join([Path(sys.argv[0]).name, *redact_argv(sys.argv[1:])]),
         "python": platform.python_version(),
         "packages": package_versions(),
         "host": host_info(),
         "started_at": now_iso(),
         "ended_at": None,
         **fields,
+        **({"target": redact_url(fields["target"])} if fields.get("target") else {}),
+        **({"pool": _masked_key(fields["pool"])} if isinstance(fields.get("pool"), dict) else {}),
+        "auth": auth_summary(token, fields.get("target")),
     }

@@ -1,4 +1,9 @@
-"""Creating, writing and reading a run folder; every file is written atomically."""
+"""Creating, writing and reading a run folder; every file is written atomically.
+
+Every text written here (JSON, CSV, Markdown, HTML) passes through
+:func:`results.redaction.scrub`: whatever a caller forgot to redact, no
+registered secret reaches the disk.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from results.redaction import scrub
 from results.samples import SampleBuffer
 
 DEFAULT_ROOT = Path("runs")
@@ -47,6 +53,14 @@ def _atomic_write(path: Path, write: Any) -> None:
         raise
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` atomically, scrubbed of registered secrets; for every text file."""
+    path = Path(path)
+    clean = scrub(text)
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(clean, encoding="utf-8"))
+    return path
+
+
 class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -64,13 +78,10 @@ class RunFolder:
         return self.path / "summary.json"
 
     def write_json(self, name: str, data: Any) -> Path:
-        target = self.path / name
+        return write_text(self.path / name, json.dumps(data, indent=2, default=str) + "\n")
 
-        def write(tmp: str) -> None:
-            Path(tmp).write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-
-        _atomic_write(target, write)
-        return target
+    def write_text(self, name: str, text: str) -> Path:
+        return write_text(self.path / name, text)
 
     def write_samples(self, samples: SampleBuffer | pa.Table) -> Path:
         table = samples if isinstance(samples, pa.Table) else samples.to_arrow()

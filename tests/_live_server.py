@@ -7,6 +7,7 @@ talk to it over real sockets exactly as a remote client would.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -22,10 +23,15 @@ class LiveServer:
     host: str
     port: int
     app: Any
+    tls: ssl.SSLContext | None = None  # the server's context when it serves https
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls is not None else "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
 
 @contextmanager
@@ -33,6 +39,7 @@ def serve(app: Any, *, loop: str = "uvloop", **config: Any) -> Iterator[LiveServ
     """Serve an ASGI ``app`` until the block exits; yields its address.
 
     uvloop by default, as the mock runs in production; ``loop="asyncio"`` works too.
+    uvicorn's ``ssl_*`` options serve https (see ``tests/_tls.py``).
     """
     # IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets created with it
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -51,7 +58,7 @@ def serve(app: Any, *, loop: str = "uvloop", **config: Any) -> Iterator[LiveServ
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield LiveServer(host, port, app)
+        yield LiveServer(host, port, app, server.config.ssl)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

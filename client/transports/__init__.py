@@ -28,35 +28,59 @@ class SyncTransport(Protocol):
     def close(self) -> None: ...
 
 
-def open_async(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> AsyncTransport:
-    """The async transport that ``pool`` asks for."""
-    from client.transports import aiohttp_async, httpx_transport, lean, per_request
+def open_async(
+    base_url: str,
+    pool: PoolSettings,
+    headers: dict[str, str],
+    *,
+    server_name: str | None = None,
+) -> AsyncTransport:
+    """The async transport that ``pool`` asks for.
+
+    ``server_name`` is the host name TLS sends (SNI) and checks the
+    certificate against, when ``base_url`` names a mapped address instead.
+    """
+    from client.transports import aiohttp_async, httpx_transport, lean, per_request, tls
 
     if pool.transport == "gevent":
         raise ValueError("the gevent transport is for SyncAccountClient; use aiohttp or httpx")
+    context = tls.client_ssl_context(base_url, pool)  # once per client, shared by every engine
 
     def factory() -> AsyncTransport:
         if pool.transport == "lean":
-            return lean.LeanTransport(base_url, pool, headers)
+            return lean.LeanTransport(base_url, pool, headers, context, server_name)
         if pool.transport == "aiohttp":
-            return aiohttp_async.AiohttpTransport(base_url, pool, headers)
-        return httpx_transport.HttpxAsyncTransport(base_url, pool, headers)
+            return aiohttp_async.AiohttpTransport(base_url, pool, headers, context, server_name)
+        return httpx_transport.HttpxAsyncTransport(base_url, pool, headers, context, server_name)
 
     if pool.mode == "client_per_request":
         return per_request.AsyncPerRequest(factory)
     return factory()
 
 
-def open_sync(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> SyncTransport:
+def open_sync(
+    base_url: str,
+    pool: PoolSettings,
+    headers: dict[str, str],
+    *,
+    server_name: str | None = None,
+) -> SyncTransport:
     """The sync transport: gevent sockets when asked, else httpx (also for ``aiohttp``)."""
-    from client.transports import httpx_transport, per_request
+    from client.transports import httpx_transport, per_request, tls
 
-    def factory() -> SyncTransport:
-        if pool.transport == "gevent":
-            from client.transports import gevent_sync
+    if pool.transport == "gevent":
+        from client.transports import gevent_sync
 
-            return gevent_sync.GeventTransport(base_url, pool, headers)
-        return httpx_transport.HttpxSyncTransport(base_url, pool, headers)
+        context = tls.client_ssl_context(base_url, pool, gevent_sync.SSLContext)
+
+        def factory() -> SyncTransport:
+            return gevent_sync.GeventTransport(base_url, pool, headers, context, server_name)
+
+    else:
+        context = tls.client_ssl_context(base_url, pool)
+
+        def factory() -> SyncTransport:
+            return httpx_transport.HttpxSyncTransport(base_url, pool, headers, context, server_name)
 
     if pool.mode == "client_per_request":
         return per_request.SyncPerRequest(factory)

@@ -9,6 +9,7 @@ tracing signals.
 
 from __future__ import annotations
 
+import ssl
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +21,7 @@ from client.errors import AccountTimeoutError, AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
+from client.transports.tls import client_ssl_context, tls_failure
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -54,10 +56,19 @@ def _trace_config() -> aiohttp.TraceConfig:
 
 
 class AiohttpTransport:
-    def __init__(self, base_url: str, pool: PoolSettings, headers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        pool: PoolSettings,
+        headers: dict[str, str],
+        ssl_context: ssl.SSLContext | None = None,
+        server_name: str | None = None,
+    ) -> None:
         self._base = base_url.rstrip("/")
         self._pool = pool
         self._headers = headers
+        self._ssl = ssl_context or client_ssl_context(base_url, pool)
+        self._server_name = server_name
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
@@ -69,6 +80,7 @@ class AiohttpTransport:
             force_close=not pool.keepalive,
             keepalive_timeout=pool.keepalive_expiry if pool.keepalive else None,
             enable_cleanup_closed=False,
+            ssl=self._ssl if self._ssl is not None else True,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -102,6 +114,7 @@ class AiohttpTransport:
                 timeout=self._timeout(timeout),
                 trace_request_ctx=marks,
                 allow_redirects=False,
+                server_hostname=self._server_name,
             ) as response:
                 headers_done = time.perf_counter_ns()
                 content = await response.read()
@@ -111,7 +124,9 @@ class AiohttpTransport:
         except TimeoutError as exc:
             raise AccountTimeoutError(f"timed out after {timeout} s") from exc
         except aiohttp.ClientError as exc:
-            raise AccountTransportError(f"{type(exc).__name__}: {exc}") from exc
+            raise (
+                tls_failure(exc) or AccountTransportError(f"{type(exc).__name__}: {exc}")
+            ) from exc
         sent = marks.headers_sent or start
         body_sent = max(marks.body_sent, sent)
         return RawResponse(

@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 import gevent.lock
 import gevent.socket
-import gevent.ssl
+from gevent.ssl import SSLContext
 
 from client.errors import AccountTimeoutError, AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
 from client.transports.http11 import RequestWriter, ResponseReader
+from client.transports.tls import client_ssl_context, tls_failure
 
 BLOCK = 16 * 1024
 #: RFC 9110 9.2.2: only these may be re-sent after the connection died under them
@@ -47,14 +48,21 @@ class _Pool:
     complete keep-alive answer, else ``release_socket`` closes it.
     """
 
-    def __init__(self, host: str, port: int, pool: PoolSettings, tls: bool) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        pool: PoolSettings,
+        tls: SSLContext | None,
+        server_name: str,
+    ) -> None:
         self._address = (host, port)
-        self._server_hostname = host
+        self._server_hostname = server_name
         self._slots = gevent.lock.BoundedSemaphore(pool.max_connections)
         self._idle: list[tuple[gevent.socket.socket, float]] = []  # LIFO: warmest first
         self._max_idle = pool.max_keepalive_connections if pool.keepalive else 0
         self._expiry = pool.keepalive_expiry
-        self._tls = gevent.ssl.create_default_context() if tls else None
+        self._tls = tls
         self._closed = False
 
     def acquire(self, timeout: float) -> tuple[gevent.socket.socket, bool]:
@@ -78,7 +86,11 @@ class _Pool:
         sock = gevent.socket.create_connection(self._address, timeout=timeout)
         sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
         if self._tls is not None:
-            sock = self._tls.wrap_socket(sock, server_hostname=self._server_hostname)
+            try:
+                sock = self._tls.wrap_socket(sock, server_hostname=self._server_hostname)
+            except BaseException:
+                sock.close()
+                raise
         return sock
 
     def return_socket(self, sock: gevent.socket.socket) -> None:
@@ -109,16 +121,29 @@ def _still_open(sock: gevent.socket.socket) -> bool:
 
 
 class GeventTransport:
-    """One origin, one pool; ``send`` blocks only the calling greenlet."""
+    """One origin, one pool; ``send`` blocks only the calling greenlet.
 
-    def __init__(self, base_url: str, pool: PoolSettings, headers: dict[str, str]) -> None:
+    ``ssl_context`` (a gevent :class:`SSLContext`) is the client's, built from
+    ``pool`` when not given; ``server_name`` is the name TLS sends and checks
+    when the URL names a mapped address.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        pool: PoolSettings,
+        headers: dict[str, str],
+        ssl_context: SSLContext | None = None,
+        server_name: str | None = None,
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"the gevent transport needs an http(s) URL, not {base_url!r}")
-        tls = parts.scheme == "https"
-        port = parts.port or (443 if tls else 80)
+        https = parts.scheme == "https"
+        port = parts.port or (443 if https else 80)
+        tls = (ssl_context or client_ssl_context(base_url, pool, SSLContext)) if https else None
         self._writer = RequestWriter(parts, headers, pool.keepalive)
-        self._pool = _Pool(parts.hostname, port, pool, tls)
+        self._pool = _Pool(parts.hostname, port, pool, tls, server_name or parts.hostname)
 
     def send(self, method: str, target: str, body: bytes | None, timeout: float) -> RawResponse:
         """One request; re-sent once on a fresh connection if a reused one was dead."""
@@ -137,7 +162,9 @@ class GeventTransport:
         except TimeoutError as exc:
             raise AccountTimeoutError(f"timed out: {type(exc).__name__}") from exc
         except OSError as exc:
-            raise AccountTransportError(f"{type(exc).__name__}: {exc}") from exc
+            raise (
+                tls_failure(exc) or AccountTransportError(f"{type(exc).__name__}: {exc}")
+            ) from exc
 
     def _exchange(self, method: str, request: bytes, timeout: float, sent: int) -> RawResponse:
         start = time.perf_counter_ns()

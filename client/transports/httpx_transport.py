@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from client.errors import AccountTimeoutError, AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
+from client.transports.tls import client_ssl_context, tls_failure
 
 JSON = "application/json"
 
@@ -52,23 +54,35 @@ class PhaseTrace:
         )
 
 
-def _client_kwargs(base_url: str, pool: PoolSettings, headers: dict[str, str]) -> dict[str, Any]:
+def _client_kwargs(
+    base_url: str, pool: PoolSettings, headers: dict[str, str], ssl_context: ssl.SSLContext | None
+) -> dict[str, Any]:
     if not pool.keepalive:
         headers = {**headers, "Connection": "close"}
-    return {
+    kwargs: dict[str, Any] = {
         "base_url": base_url,
         "limits": pool.to_httpx_limits(),
         "http2": pool.http2,
         "headers": headers,
         "timeout": None,
     }
+    context = ssl_context or client_ssl_context(base_url, pool)
+    if context is not None:
+        kwargs["verify"] = context
+    return kwargs
+
+
+def _extensions(trace: Any, server_name: str | None) -> dict[str, Any]:
+    if server_name is None:
+        return {"trace": trace}
+    return {"trace": trace, "sni_hostname": server_name}
 
 
 def _failure(exc: httpx.HTTPError) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         error: Exception = AccountTimeoutError(f"timed out: {type(exc).__name__}")
     else:
-        error = AccountTransportError(f"{type(exc).__name__}: {exc}")
+        error = tls_failure(exc) or AccountTransportError(f"{type(exc).__name__}: {exc}")
     error.__cause__ = exc
     return error
 
@@ -85,8 +99,16 @@ def _raw(response: httpx.Response, trace: PhaseTrace, sent: int) -> RawResponse:
 
 
 class HttpxAsyncTransport:
-    def __init__(self, base_url: str, pool: PoolSettings, headers: dict[str, str]) -> None:
-        self.client = httpx.AsyncClient(**_client_kwargs(base_url, pool, headers))
+    def __init__(
+        self,
+        base_url: str,
+        pool: PoolSettings,
+        headers: dict[str, str],
+        ssl_context: ssl.SSLContext | None = None,
+        server_name: str | None = None,
+    ) -> None:
+        self.client = httpx.AsyncClient(**_client_kwargs(base_url, pool, headers, ssl_context))
+        self._server_name = server_name
 
     async def send(
         self, method: str, target: str, body: bytes | None, timeout: float
@@ -99,7 +121,7 @@ class HttpxAsyncTransport:
                 content=body,
                 headers={"Content-Type": JSON} if body is not None else None,
                 timeout=timeout,
-                extensions={"trace": trace.acall},
+                extensions=_extensions(trace.acall, self._server_name),
             )
         except httpx.HTTPError as exc:
             raise _failure(exc) from exc
@@ -110,8 +132,16 @@ class HttpxAsyncTransport:
 
 
 class HttpxSyncTransport:
-    def __init__(self, base_url: str, pool: PoolSettings, headers: dict[str, str]) -> None:
-        self.client = httpx.Client(**_client_kwargs(base_url, pool, headers))
+    def __init__(
+        self,
+        base_url: str,
+        pool: PoolSettings,
+        headers: dict[str, str],
+        ssl_context: ssl.SSLContext | None = None,
+        server_name: str | None = None,
+    ) -> None:
+        self.client = httpx.Client(**_client_kwargs(base_url, pool, headers, ssl_context))
+        self._server_name = server_name
 
     def send(self, method: str, target: str, body: bytes | None, timeout: float) -> RawResponse:
         trace = PhaseTrace()
@@ -122,7 +152,7 @@ class HttpxSyncTransport:
                 content=body,
                 headers={"Content-Type": JSON} if body is not None else None,
                 timeout=timeout,
-                extensions={"trace": trace},
+                extensions=_extensions(trace, self._server_name),
             )
         except httpx.HTTPError as exc:
             raise _failure(exc) from exc

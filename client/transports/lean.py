@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
 from client.transports.http11 import RequestWriter, ResponseReader
+from client.transports.tls import client_ssl_context, tls_failure
 
 
 class _StaleConnection(Exception):
@@ -68,7 +70,9 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._waiter is not None and not self._waiter.done():
-            if not self.got_bytes:
+            if exc is not None and tls_failure(exc) is not None:
+                self._fail(exc)  # e.g. the server refused our (missing) client certificate
+            elif not self.got_bytes:
                 self._fail(_StaleConnection())
             elif self._reader.close():  # an answer delimited by the close itself
                 self._waiter.set_result(None)
@@ -103,14 +107,29 @@ class _Connection(asyncio.Protocol):
 
 
 class LeanTransport:
-    """A bounded pool of keep-alive HTTP/1.1 connections to one origin."""
+    """A bounded pool of keep-alive HTTP/1.1 connections to one origin, over TLS for https.
 
-    def __init__(self, base_url: str, pool: PoolSettings, headers: dict[str, str]) -> None:
+    ``ssl_context`` is the client's (built from ``pool`` when not given);
+    ``server_name`` the name TLS sends and checks, when the URL names a
+    mapped address.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        pool: PoolSettings,
+        headers: dict[str, str],
+        ssl_context: ssl.SSLContext | None = None,
+        server_name: str | None = None,
+    ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme != "http":
-            raise ValueError("the lean transport speaks plain http; use aiohttp or httpx for https")
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 80
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"the lean transport needs an http(s) URL, not {base_url!r}")
+        https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port or (443 if https else 80)
+        self._ssl = (ssl_context or client_ssl_context(base_url, pool)) if https else None
+        self._tls_name = (server_name or self._host) if https else None
         self._pool = pool
         self._keepalive = pool.keepalive
         self._writer = RequestWriter(parts, headers, pool.keepalive)
@@ -147,7 +166,9 @@ class LeanTransport:
         except TimeoutError as error:
             raise AccountTimeoutError(f"timed out after {timeout} s") from error
         except OSError as error:
-            raise AccountTransportError(f"{type(error).__name__}: {error}") from error
+            raise (
+                tls_failure(error) or AccountTransportError(f"{type(error).__name__}: {error}")
+            ) from error
         end = time.perf_counter_ns()
         first = conn.first_byte_ns or end
         self._release(conn)
@@ -174,7 +195,11 @@ class LeanTransport:
                 self._open += 1
                 try:
                     _, conn = await asyncio.get_running_loop().create_connection(
-                        _Connection, self._host, self._port
+                        _Connection,
+                        self._host,
+                        self._port,
+                        ssl=self._ssl,
+                        server_hostname=self._tls_name,
                     )
                 except BaseException:
                     self._open -= 1

@@ -50,6 +50,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "--no-pin",
         )
         after = snapshot(url)
+        health = httpx.get(url + "/health/detailed", timeout=10).json()
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = run_dir_from(result.stdout)
     return {
@@ -57,6 +58,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "dir": run_dir,
         "before": before,
         "after": after,
+        "health": health,
         "summary": json.loads((run_dir / "summary.json").read_text()),
         "meta": json.loads((run_dir / "meta.json").read_text()),
         "samples": load_samples(run_dir),
@@ -74,6 +76,18 @@ def test_run_never_touches_accounts_it_did_not_create(quick_run) -> None:
     assert created, "the run creates its own accounts"
     assert all(uid.startswith(prefix + "-") for uid in created)
     assert len(created) == quick_run["summary"]["data"]["accounts_created"]
+
+
+def test_run_cleans_up_its_accounts_and_records_the_target(quick_run) -> None:
+    before, after = quick_run["before"], quick_run["after"]
+    created = [after[uid] for uid in after if uid not in before]
+    assert created and not any(record["is_active"] for record in created)
+    assert quick_run["summary"]["data"]["accounts_left_active"] == 0
+    info = quick_run["meta"]["target_info"]
+    health = quick_run["health"]
+    assert info["version"] == health["version"] and info["service"] == health["service"]
+    assert f"service: {info['service']} {info['version']}" in quick_run["stdout"]
+    assert quick_run["meta"]["tls"] is None  # plain http
 
 
 def test_run_folder_holds_meta_samples_summary(quick_run) -> None:

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 import httpx
 import numpy as np
+import orjson
 import pytest
 
 from client import (
@@ -18,6 +19,7 @@ from client import (
     LatencyHistogram,
     PoolSettings,
     RetryPolicy,
+    calls,
 )
 from client.config import ClientConfig
 from client.retry import parse_retry_after
@@ -114,6 +116,39 @@ def test_profile_parsing_ignores_unknown_fields_and_defaults_missing_ones() -> N
     assert summary.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with pytest.raises(KeyError):
         AccountProfile.from_dict({"email": "no id"})
+
+
+def test_profile_parsing_survives_the_real_services_answers() -> None:
+    real = AccountProfile.from_dict(
+        {
+            "user_id": "u1",
+            "auth0_id": None,
+            "email": "u1@x.io",
+            "legacy_tier": 3,
+            "created_at": "2026-01-02T03:04:05",
+            "updated_at": "2026-01-02T03:04:05.5+02:00",
+        }
+    )
+    assert real.auth0_id is None
+    assert real.credits_remaining is None and real.credits_total is None  # unknown, not zero
+    assert real.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert real.updated_at is not None and real.updated_at.utcoffset() == timedelta(hours=2)
+    spent = AccountProfile.from_dict({"user_id": "u2", "credits_remaining": 0, "credits_total": 10})
+    assert (spent.credits_remaining, spent.credits_total) == (0.0, 10.0)
+    with pytest.raises(ValueError, match="lots"):
+        AccountProfile.from_dict({"user_id": "u3", "credits_total": "lots"})
+
+
+def test_ensure_sends_user_id_and_auth0_id_with_the_same_value() -> None:
+    call = calls.ensure_account("auth0|9", "nine@x.io", "Nine")
+    assert call.body is not None
+    assert orjson.loads(call.body) == {
+        "user_id": "auth0|9",
+        "auth0_id": "auth0|9",
+        "email": "nine@x.io",
+        "name": "Nine",
+        "subscription_plan": "free",
+    }
 
 
 def test_error_messages_keep_the_servers_detail() -> None:

@@ -6,7 +6,9 @@ from datetime import datetime
 from urllib.parse import quote
 
 import httpx
+import pytest
 
+from mock_service import nesting
 from mock_service.seeding import seed_user_id
 from tests.mock_service.conftest import LOOP
 
@@ -347,6 +349,57 @@ def test_body_limit(api: httpx.Client) -> None:
     r = api.post(f"{A}/ensure", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert api.get("/health").status_code == 200
+
+
+BODY_ENDPOINTS = [
+    ("POST", f"{A}/ensure"),
+    ("PUT", f"{A}/profile/{seed_user_id(1)}"),
+    ("PUT", f"{A}/preferences/{seed_user_id(1)}"),
+    ("PUT", f"{A}/status/{seed_user_id(1)}"),
+    ("PUT", "/_mock/profile"),
+]
+JSON_TYPE = {"content-type": "application/json"}
+
+
+def nested(levels: int, opener: bytes = b"[", closer: bytes = b"]") -> bytes:
+    return opener * levels + closer * levels
+
+
+def problem_types(r: httpx.Response) -> list[str]:
+    return [problem["type"] for problem in r.json()["detail"]]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS, ids=[p for _, p in BODY_ENDPOINTS])
+def test_deeply_nested_bodies_are_refused_on_every_python(api: httpx.Client, method, path) -> None:
+    """Past nesting.MAX_DEPTH: 422 before parsing (3.13 would recurse into a 500 otherwise)."""
+    for body in (
+        nested(2_000),
+        nested(2_000, b'{"a":', b"}"),
+        nested(30_000),  # just under the body limit
+        b"[" * 2_000,  # never closed
+    ):
+        r = api.request(method, path, content=body, headers=JSON_TYPE)
+        assert r.status_code == 422, (len(body), r.text[:200])
+        assert problem_types(r) == ["json_too_deep"]
+    r = api.request(method, path, content=nested(100_000), headers=JSON_TYPE)
+    assert r.status_code == 413  # the size limit answers first
+    assert "too large" in r.json()["detail"]
+    assert api.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS, ids=[p for _, p in BODY_ENDPOINTS])
+def test_nesting_up_to_the_limit_reaches_validation(api: httpx.Client, method, path) -> None:
+    at_limit = api.request(method, path, content=nested(nesting.MAX_DEPTH), headers=JSON_TYPE)
+    assert at_limit.status_code == 422
+    assert "json_too_deep" not in problem_types(at_limit)
+    past = api.request(method, path, content=nested(nesting.MAX_DEPTH + 1), headers=JSON_TYPE)
+    assert problem_types(past) == ["json_too_deep"]
+
+
+def test_brackets_inside_strings_are_not_nesting(api: httpx.Client) -> None:
+    reason = '[{\\"' * 60  # brackets, escaped quotes and backslashes: all text
+    r = api.put(f"{A}/status/{seed_user_id(2)}", json={"is_active": False, "reason": reason})
+    assert r.status_code == 200, r.text
 
 
 def test_fast_lane_matches_the_fastapi_routes(live_server) -> None:

@@ -1,0 +1,114 @@
+"""``bench.py`` as a real process for signal tests: its output as it comes, and what it started."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class BenchProcess:
+    """``python bench.py ARGS`` with stdout and stderr merged and read line by line."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "bench.py", *args],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.seen: list[psutil.Process] = []  # every descendant ever listed, for kill()
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()  # end of output: wake waiters so they fail fast
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+    def wait_for_line(self, contains: str, timeout: float) -> str:
+        """The first output line containing ``contains``; fails if the process ends first."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = next((line for line in self.lines if contains in line), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                ended = not self._reader.is_alive()
+                assert not ended and left > 0, f"no line with {contains!r}:\n{''.join(self.lines)}"
+                self._changed.wait(left)
+
+    def descendants(self) -> list[psutil.Process]:
+        found = psutil.Process(self.proc.pid).children(recursive=True)
+        self.seen += [p for p in found if p not in self.seen]
+        return found
+
+    def wait(self, timeout: float) -> int:
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def kill(self) -> None:
+        """For a ``finally``: whatever the test saw, nothing it started keeps running."""
+        if self.proc.poll() is None:
+            self.descendants()
+            self.proc.kill()
+            self.proc.wait()
+        kill_all(self.seen)
+
+
+def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Poll ``check`` until it holds or ``timeout`` passes; for events with no line to read."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
+def alive(processes: Iterable[psutil.Process]) -> list[psutil.Process]:
+    """The ones still running; a zombie has ended (a container's init may never reap it)."""
+    running = []
+    for proc in processes:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                running.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return running
+
+
+def wait_gone(processes: list[psutil.Process], timeout: float = 20.0) -> list[psutil.Process]:
+    """Wait for every process to end; returns those still alive at ``timeout``."""
+    wait_until(lambda: not alive(processes), timeout)
+    return alive(processes)
+
+
+def kill_all(processes: Iterable[psutil.Process]) -> None:
+    for proc in alive(processes):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
