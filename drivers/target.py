@@ -26,6 +26,7 @@ from client import (
     SyncAccountClient,
 )
 from client.calls import Call, health_check
+from drivers.preflight import CREDENTIALS_HINT
 from mock_service.certs import temporary_tls
 from mock_service.launcher import launch
 
@@ -135,7 +136,7 @@ def describe(url: str, pool: PoolSettings, token: str | None) -> dict[str, Any]:
         except AccountAuthError as error:
             raise TargetUnreachable(
                 f"--target {shown} refused the credentials on /health (HTTP {error.status}): "
-                "check --token, --token-file or ACCOUNT_SERVICE_TOKEN"
+                + CREDENTIALS_HINT
             ) from None
         except AccountServiceError as error:
             raise TargetUnreachable(f"--target {shown} does not answer: {error}") from None
