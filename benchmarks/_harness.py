@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -36,15 +37,21 @@ def pin(cpu: int) -> None:
 
 
 @contextmanager
-def server_process(args: list[str], port: int, timeout: float = 20.0) -> Iterator[str]:
-    """Run ``python args...`` until ``/health`` (or ``/``) answers; yields the base URL."""
+def server_process(
+    args: list[str], port: int, timeout: float = 20.0, *, ca_cert: str | None = None
+) -> Iterator[str]:
+    """Run ``python args...`` until ``/health`` (or ``/``) answers; yields the base URL.
+
+    With ``ca_cert`` the server speaks https and is trusted through that CA alone.
+    """
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if ca_cert else 'http'}://127.0.0.1:{port}"
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_cert) if ca_cert else True
     try:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                httpx.get(url + "/health", timeout=1.0)
+                httpx.get(url + "/health", timeout=1.0, verify=verify)
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -73,3 +80,37 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"
+
+
+def ratio_table(
+    loop: str,
+    cells: dict[str, dict[str, list[dict[str, float]]]],
+    contenders: tuple[str, ...],
+    concurrency: tuple[int, ...],
+    *,
+    what: str = "contender",
+) -> list[str]:
+    """Markdown rows per contender and concurrency: medians over rounds, ratios to raw aiohttp.
+
+    ``cells[name][str(concurrency)]`` holds one ``_measure`` result per round.
+    """
+
+    def med(name: str, c: int, key: str) -> float:
+        return median([r[key] for r in cells[name][str(c)]])
+
+    lines = [
+        f"### Event loop: {loop}",
+        "",
+        f"| {what} | conc | req/s | CPU µs/req | p50 ms | p99 ms "
+        "| req/s ÷ aiohttp | CPU ÷ aiohttp |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in contenders:
+        for c in concurrency:
+            rps, cpu = med(name, c, "rps"), med(name, c, "cpu_us")
+            lines.append(
+                f"| {name} | {c} | {rps:,.0f} | {cpu:,.0f} | {med(name, c, 'p50_ms'):.2f} "
+                f"| {med(name, c, 'p99_ms'):.2f} | {rps / med('aiohttp_raw', c, 'rps'):.2f} "
+                f"| {cpu / med('aiohttp_raw', c, 'cpu_us'):.2f} |"
+            )
+    return lines

@@ -25,7 +25,15 @@ import aiohttp
 import httpx
 import orjson
 
-from benchmarks._harness import cpu_seconds, free_port, machine, median, pin, server_process
+from benchmarks._harness import (
+    cpu_seconds,
+    free_port,
+    machine,
+    median,
+    pin,
+    ratio_table,
+    server_process,
+)
 from client import AccountClient, PoolSettings
 
 PATH = "/api/v1/accounts/profile/auth0%7Cbench_000001"
@@ -201,21 +209,7 @@ def _table(loop: str, data: dict[str, Any]) -> list[str]:
     def med(name: str, c: int, key: str) -> float:
         return median([r[key] for r in tp[name][str(c)]])
 
-    lines = [
-        f"### Event loop: {loop}",
-        "",
-        "| contender | conc | req/s | CPU µs/req | p50 ms | p99 ms "
-        "| req/s ÷ aiohttp | CPU ÷ aiohttp |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name in CONTENDERS:
-        for c in CONCURRENCY:
-            rps, cpu = med(name, c, "rps"), med(name, c, "cpu_us")
-            lines.append(
-                f"| {name} | {c} | {rps:,.0f} | {cpu:,.0f} | {med(name, c, 'p50_ms'):.2f} "
-                f"| {med(name, c, 'p99_ms'):.2f} | {rps / med('aiohttp_raw', c, 'rps'):.2f} "
-                f"| {cpu / med('aiohttp_raw', c, 'cpu_us'):.2f} |"
-            )
+    lines = ratio_table(loop, tp, CONTENDERS, CONCURRENCY)
     c1 = med("client_lean", 1, "rps") / med("httpx_stock", 1, "rps")
     lines += ["", f"client[lean] ÷ stock httpx at concurrency 1: {c1:.2f}", ""]
     lines += ["| new client per request? | ms per request | client CPU ms |", "|---|---:|---:|"]

@@ -1,7 +1,8 @@
 """A raw ASGI server that answers every request with one ~300-byte profile.
 
 It is the "same server" for client benchmarks: so cheap that the client,
-not the server, is what gets measured. Run: ``python -m benchmarks.fixed_server PORT [CPU]``.
+not the server, is what gets measured. Run:
+``python -m benchmarks.fixed_server PORT [CPU [CERT KEY]]`` (with CERT and KEY: https).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def main() -> None:
     port = int(sys.argv[1])
     if len(sys.argv) > 2:
         os.sched_setaffinity(0, {int(sys.argv[2])})
+    tls = {"ssl_certfile": sys.argv[3], "ssl_keyfile": sys.argv[4]} if len(sys.argv) > 4 else {}
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -49,6 +51,7 @@ def main() -> None:
         access_log=False,
         loop="uvloop",
         http="httptools",
+        **tls,
     )
 
 

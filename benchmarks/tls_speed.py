@@ -21,21 +21,16 @@ import json
 import ssl
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-import httpx
 import orjson
-import trustme
 
-from benchmarks._harness import ROOT, free_port, machine, median, pin
+from benchmarks._harness import free_port, machine, median, pin, ratio_table, server_process
 from benchmarks.client_speed import PATH, USER, _measure
 from client import AccountClient, PoolSettings
+from mock_service.certs import temporary_tls
 
 CONCURRENCY = (1, 100)
 CONTENDERS = ("client_lean", "aiohttp_raw")
@@ -113,57 +108,6 @@ def child(url: str, ca_cert: str, loop: str, rounds: int, count: int) -> None:
     print(json.dumps(runner(_rounds(url, ca_cert, rounds, count))))
 
 
-def serve(port: int, certfile: str, keyfile: str) -> None:
-    import uvicorn
-
-    from benchmarks.fixed_server import app
-
-    pin(0)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        ssl_certfile=certfile,
-        ssl_keyfile=keyfile,
-    )
-
-
-@contextmanager
-def https_server(directory: Path, timeout: float = 20.0) -> Iterator[tuple[str, str]]:
-    """The fixed server on https with a fresh CA; yields (base URL, CA file)."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    files = {name: str(directory / f"{name}.pem") for name in ("ca", "cert", "key")}
-    ca.cert_pem.write_to_path(files["ca"])
-    cert.cert_chain_pems[0].write_to_path(files["cert"])
-    cert.private_key_pem.write_to_path(files["key"])
-    port = free_port()
-    url = f"https://127.0.0.1:{port}"
-    args = ["-m", "benchmarks.tls_speed", "--serve", str(port), files["cert"], files["key"]]
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                httpx.get(url + "/health", verify=ssl.create_default_context(cafile=files["ca"]))
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the https server did not start") from None
-                time.sleep(0.1)
-        yield url, files["ca"]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def _table(loop: str, data: dict[str, Any]) -> list[str]:
     pooled, fresh = data["pooled"], data["fresh"]
 
@@ -173,21 +117,7 @@ def _table(loop: str, data: dict[str, Any]) -> list[str]:
     def fresh_med(name: str, key: str) -> float:
         return median([r[key] for r in fresh[name]])
 
-    lines = [
-        f"### Event loop: {loop}",
-        "",
-        "| contender (https) | conc | req/s | CPU µs/req | p50 ms | p99 ms "
-        "| req/s ÷ aiohttp | CPU ÷ aiohttp |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name in CONTENDERS:
-        for c in CONCURRENCY:
-            rps, cpu = med(name, c, "rps"), med(name, c, "cpu_us")
-            lines.append(
-                f"| {name} | {c} | {rps:,.0f} | {cpu:,.0f} | {med(name, c, 'p50_ms'):.2f} "
-                f"| {med(name, c, 'p99_ms'):.2f} | {rps / med('aiohttp_raw', c, 'rps'):.2f} "
-                f"| {cpu / med('aiohttp_raw', c, 'cpu_us'):.2f} |"
-            )
+    lines = ratio_table(loop, pooled, CONTENDERS, CONCURRENCY, what="contender (https)")
     lines += [
         "",
         "| contender (https, conc 1) | ms/req, new TLS connection | ms/req, reused "
@@ -210,27 +140,27 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 rounds of 600 requests")
     parser.add_argument("--loops", default="asyncio,uvloop")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--serve", nargs=3, metavar="X", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--ca", help=argparse.SUPPRESS)
     parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.requests = 2, 600
-    if args.serve:
-        serve(int(args.serve[0]), args.serve[1], args.serve[2])
-        return
     if args.child:
         child(args.url, args.ca, args.loop, args.rounds, args.requests)
         return
     print(f"machine: {machine()}; server pinned to core 0, driver to core 1", flush=True)
-    with tempfile.TemporaryDirectory() as tmp, https_server(Path(tmp)) as (url, ca):
-        for loop in args.loops.split(","):
-            cmd = [sys.executable, "-m", "benchmarks.tls_speed", "--child", "--url", url]
-            cmd += ["--ca", ca, "--loop", loop]
-            cmd += ["--rounds", str(args.rounds), "--requests", str(args.requests)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            print("\n".join(_table(loop, json.loads(out))), flush=True)
+    port = free_port()
+    with temporary_tls() as tls:
+        ca = str(tls.ca_cert)
+        server = ["-m", "benchmarks.fixed_server", str(port), "0", str(tls.cert), str(tls.key)]
+        with server_process(server, port, ca_cert=ca) as url:
+            for loop in args.loops.split(","):
+                cmd = [sys.executable, "-m", "benchmarks.tls_speed", "--child", "--url", url]
+                cmd += ["--ca", ca, "--loop", loop]
+                cmd += ["--rounds", str(args.rounds), "--requests", str(args.requests)]
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                print("\n".join(_table(loop, json.loads(out))), flush=True)
 
 
 if __name__ == "__main__":
