@@ -25,7 +25,7 @@ from client.histogram import LatencyHistogram
 from client.metrics import Metrics, Phases, RequestRecord
 from client.models import AccountProfile, AccountSummary
 from client.retry import RetryPolicy
-from client.settings import PoolSettings
+from client.settings import PoolSettings, Timeouts
 from client.sync_client import SyncAccountClient
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "RequestRecord",
     "RetryPolicy",
     "SyncAccountClient",
+    "Timeouts",
 ]

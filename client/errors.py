@@ -7,7 +7,9 @@ u1``), so the seed's ``"not found" in str(e).lower()`` keeps working.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+TimeoutPhase = Literal["pool", "connect", "write", "read", "total"]
 
 
 class AccountServiceError(Exception):
@@ -89,7 +91,24 @@ class AccountRateLimitedError(AccountServiceUnavailable):
 
 
 class AccountTimeoutError(AccountServiceUnavailable):
-    """No answer within the timeout (or the call's deadline passed)."""
+    """No answer within the timeout (or the call's deadline passed).
+
+    ``phase`` says which limit ran out, with the meanings of
+    :class:`~client.settings.Timeouts`: ``"pool"`` (no connection free in
+    time), ``"connect"``, ``"write"``, ``"read"`` (too long without a byte),
+    or ``"total"`` (the attempt's overall deadline, the client's ``timeout=``,
+    or the call's deadline).
+    """
+
+    def __init__(self, message: str = "", *, phase: TimeoutPhase = "total", **context: Any) -> None:
+        self.phase: TimeoutPhase = phase
+        super().__init__(message, **context)
+
+    def with_context(self, *, operation: str, attempts: int) -> AccountServiceError:
+        clone = super().with_context(operation=operation, attempts=attempts)
+        assert isinstance(clone, AccountTimeoutError)
+        clone.phase = self.phase
+        return clone
 
 
 class AccountTransportError(AccountServiceUnavailable):

@@ -79,7 +79,11 @@ class Execution(Generic[T]):
         )
 
     def begin_attempt(self) -> float:
-        """Count an attempt; returns its timeout (never past the call's deadline)."""
+        """Count an attempt; returns its overall deadline in seconds (never past the call's).
+
+        The transport enforces it over the whole attempt (pool wait, connect,
+        send, answer), with the pool's per-phase :class:`~client.settings.Timeouts` under it.
+        """
         self.attempts += 1
         if self._deadline_ns is None:
             return self.timeout
@@ -123,6 +127,7 @@ class Execution(Generic[T]):
             error is not None
             and self._deadline_ns is not None
             and isinstance(error, AccountTimeoutError)
+            and error.phase == "total"  # a phase's own limit (pool, read...) says more
         ):
             error = AccountTimeoutError(
                 f"no answer within the call's deadline of {self.policy.deadline} s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -13,6 +14,43 @@ PoolMode = Literal["pooled", "no_keepalive", "client_per_request"]
 
 TRANSPORTS: tuple[str, ...] = ("lean", "aiohttp", "httpx", "gevent")
 POOL_MODES: tuple[str, ...] = ("pooled", "no_keepalive", "client_per_request")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-phase time limits, meaning what httpx's ``Timeout`` means, on every engine.
+
+    ``pool``: waiting for a connection (or a slot to open one); ``connect``:
+    TCP connect plus the TLS handshake; ``read``: the longest gap between two
+    received bytes (the wait for the first one included), not the whole
+    answer; ``write``: sending the request. None leaves a phase bounded only
+    by the attempt's overall deadline, the client's ``timeout=`` (every
+    phase is cut short by that deadline anyway).
+    """
+
+    connect: float | None = None
+    read: float | None = None
+    write: float | None = None
+    pool: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in TIMEOUT_PHASES:
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} timeout must be positive (or None), not {value!r}")
+
+    def to_httpx(self, total: float | None = None) -> httpx.Timeout:
+        """httpx's ``Timeout``; with ``total``, each phase is capped at it (None becomes it)."""
+        limits = {name: getattr(self, name) for name in TIMEOUT_PHASES}
+        if total is not None:
+            limits = {k: total if v is None else min(v, total) for k, v in limits.items()}
+        return httpx.Timeout(**limits)
+
+
+#: the phases :class:`Timeouts` limits, in the order a request meets them
+TIMEOUT_PHASES: tuple[str, ...] = ("pool", "connect", "write", "read")
+#: the CLI keys for them (``PoolSettings.parse``): ``connect_timeout=2,read_timeout=5``
+TIMEOUT_KEYS: dict[str, str] = {f"{phase}_timeout": phase for phase in TIMEOUT_PHASES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +73,10 @@ class PoolSettings:
     mutual TLS (the key may sit in the certificate file), ``verify=False``
     skips certificate checks (curl's ``--insecure``). They do not change the
     pool's :meth:`label`: TLS is a property of the target, not of the pool.
+
+    ``timeouts`` adds per-phase limits (:class:`Timeouts`) under the attempt's
+    overall deadline (the client's ``timeout=``); None means that deadline only.
+    A mapping is accepted in its place (what ``dataclasses.asdict`` makes of it).
     """
 
     max_keepalive_connections: int = 20
@@ -47,8 +89,11 @@ class PoolSettings:
     client_cert: str | None = None
     client_key: str | None = None
     verify: bool = True
+    timeouts: Timeouts | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.timeouts, Mapping):
+            object.__setattr__(self, "timeouts", Timeouts(**self.timeouts))
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         if not 0 <= self.max_keepalive_connections <= self.max_connections:
@@ -105,22 +150,60 @@ class PoolSettings:
 
     @classmethod
     def parse(cls, text: str) -> PoolSettings:
-        """Parse ``max_keepalive=20,max_connections=100,transport=httpx`` (the CLI form)."""
+        """Parse ``max_keepalive=20,max_connections=100,transport=httpx`` (the CLI form).
+
+        The timeouts go flat: ``connect_timeout=2,read_timeout=5,write_timeout=5,pool_timeout=1``
+        (seconds; an empty value is None).
+        """
         aliases = {"max_keepalive": "max_keepalive_connections"}
-        kinds = {f.name: f.type for f in fields(cls)}
+        kinds = {f.name: f.type for f in fields(cls) if f.name != "timeouts"}
         values: dict[str, Any] = {}
+        limits: dict[str, float | None] = {}
         for item in filter(None, (part.strip() for part in text.split(","))):
             key, sep, raw = item.partition("=")
             key = aliases.get(key.strip(), key.strip())
+            if sep and key in TIMEOUT_KEYS:
+                limits[TIMEOUT_KEYS[key]] = _coerce("float | None", raw.strip(), key)
+                continue
             if not sep or key not in kinds:
-                accepted = ", ".join(["max_keepalive", *kinds])
+                accepted = ", ".join(["max_keepalive", *kinds, *TIMEOUT_KEYS])
                 raise ValueError(f"unknown pool setting {item!r}; accepted keys: {accepted}")
             values[key] = _coerce(kinds[key], raw.strip(), key)
+        if limits:
+            values["timeouts"] = Timeouts(**limits)
         if "max_keepalive_connections" not in values and "max_connections" in values:
             # a pool smaller than the default keep-alive count keeps all it has
             keepalive = min(cls().max_keepalive_connections, values["max_connections"])
             values["max_keepalive_connections"] = keepalive
         return cls(**values)
+
+    def to_text(self) -> str:
+        """The inverse of :meth:`parse`: every setting spelled out, ``parse(p.to_text()) == p``.
+
+        Files go by absolute path; a path holding a comma cannot travel in this form.
+        """
+        items = [
+            f"max_keepalive={self.max_keepalive_connections}",
+            f"max_connections={self.max_connections}",
+            f"keepalive_expiry={self.keepalive_expiry}",
+            f"http2={str(self.http2).lower()}",
+            f"mode={self.mode}",
+            f"transport={self.transport}",
+        ]
+        for name in ("ca_cert", "client_cert", "client_key"):
+            path = getattr(self, name)
+            if path is None:
+                continue
+            if "," in path:
+                raise ValueError(f"{name}: a path with a comma cannot be written as text: {path}")
+            items.append(f"{name}={Path(path).resolve()}")
+        if not self.verify:
+            items.append("verify=false")
+        for key, phase in TIMEOUT_KEYS.items():
+            value = getattr(self.timeouts, phase) if self.timeouts is not None else None
+            if value is not None:
+                items.append(f"{key}={value}")
+        return ",".join(items)
 
     def label(self) -> str:
         """A short, stable name for reports: ``aiohttp/pooled/k20/c100``."""
@@ -137,7 +220,7 @@ def _coerce(kind: Any, raw: str, key: str) -> Any:
     try:
         if kind == "int":
             return int(raw)
-        if kind == "float":
+        if kind in ("float", "float | None"):
             return float(raw)
         if kind == "bool":
             if raw.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:

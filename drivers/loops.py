@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.recorder import INTENDED_NS
+from drivers.recorder import INTENDED_NS, WORKER
 
 Request = Callable[[], Awaitable[Any]]
 TIMER_RESOLUTION_S = 0.001
@@ -34,11 +34,14 @@ async def closed_loop(
 
     No request starts at or after ``until_ns`` (``perf_counter_ns``), so a
     measured window that ends there holds every request the loop started.
+    Each worker's samples carry its number (1..concurrency), so the results can
+    tell a fair pool from one that starves some workers.
     """
     budget = max_requests
 
-    async def worker() -> None:
+    async def worker(index: int) -> None:
         nonlocal budget
+        WORKER.set(index)  # this worker's own task: the value stays local to it
         while budget > 0 and time.perf_counter_ns() < until_ns:
             if should_stop():
                 raise TargetDown("the target stopped answering")
@@ -46,7 +49,7 @@ async def closed_loop(
             with contextlib.suppress(Exception):  # the client has recorded it
                 await request()
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(i) for i in range(1, concurrency + 1)))
 
 
 @dataclass(slots=True)

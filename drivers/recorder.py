@@ -11,6 +11,8 @@ from results import SampleBuffer
 
 #: open loop: the scheduled send time of the request running in this task
 INTENDED_NS: contextvars.ContextVar[int | None] = contextvars.ContextVar("intended", default=None)
+#: closed loop: which worker (1..concurrency) runs this task; 0 outside a closed loop
+WORKER: contextvars.ContextVar[int] = contextvars.ContextVar("worker", default=0)
 
 #: consecutive calls that failed to connect (each after all its retries) that mean
 #: the target is gone
@@ -58,6 +60,7 @@ class Recorder:
             concurrency=label.concurrency,
             pool=label.pool,
             origin_ns=self.origin_ns,
+            worker=WORKER.get(),
             intended_ns=intended,
         )
 

@@ -202,7 +202,7 @@ def _finish(
         frame, ctx.steps, extras=extras, complete=cut_short is None, cut_short=cut_short
     )
     if any(step["phase"] == "sweep" for step in ctx.steps):
-        summary["sweep"] = _sweep_rows(frame, summary["windows"])
+        summary["sweep"] = _sweep_rows(summary["windows"])
     folder.write_json("summary.json", summary)
     folder.write_json("meta.json", {**meta, "ended_at": now_iso(), "complete": cut_short is None})
     return summary
@@ -219,21 +219,10 @@ def _sweep_meta(spec: SweepSpec | None) -> dict[str, Any] | None:
     }
 
 
-def _sweep_rows(frame: pd.DataFrame, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per pool setting and concurrency: the window's figures plus the connection-wait share."""
-    rows = []
-    for window in windows:
-        if window["phase"] != "sweep":
-            continue
-        group = frame[
-            (frame["phase"] == "sweep")
-            & (frame["pool"] == window["pool"])
-            & (frame["step"] == window["step"])
-        ]
-        total = int(group["latency_ns"].sum())
-        share = int(group["connect_ns"].sum()) / total if total else 0.0
-        rows.append({**window, "connect_share": round(share, 4)})
-    return rows
+def _sweep_rows(windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per pool setting and concurrency: the sweep's windows (each carries its connection
+    wait, churn and fairness, from ``results.summary.pool_figures``)."""
+    return [window for window in windows if window["phase"] == "sweep"]
 
 
 def _open_loop_rows(frame: pd.DataFrame, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from client import PoolSettings
+from client import PoolSettings, Timeouts
+from client.settings import TIMEOUT_KEYS
 from drivers.loops import closed_loop
 from drivers.mix import Mix
 from drivers.phases import RunContext, measured
@@ -39,16 +40,20 @@ def parse_grid(text: str, base: PoolSettings) -> tuple[PoolSettings, ...]:
     pools = []
     for combo in itertools.product(*axes):
         parsed = PoolSettings.parse(",".join(combo))
-        values = {**dataclasses.asdict(base), **_explicit(combo, parsed)}
+        values = {**dataclasses.asdict(base), **_explicit(combo, parsed, base)}
         pools.append(PoolSettings(**values))
     return tuple(pools)
 
 
-def _explicit(combo: tuple[str, ...], parsed: PoolSettings) -> dict[str, Any]:
+def _explicit(combo: tuple[str, ...], parsed: PoolSettings, base: PoolSettings) -> dict[str, Any]:
     """The settings the combination names (as parsed, keep-alive clamped to fit)."""
     aliases = {"max_keepalive": "max_keepalive_connections"}
     keys = [aliases.get(k, k) for k in (item.split("=", 1)[0].strip() for item in combo)]
-    values = {key: getattr(parsed, key) for key in keys}
+    values = {key: getattr(parsed, key) for key in keys if key not in TIMEOUT_KEYS}
+    phases = [TIMEOUT_KEYS[key] for key in keys if key in TIMEOUT_KEYS]
+    if phases:  # only the named phases; the base's other limits stay
+        named = {phase: getattr(parsed.timeouts, phase) for phase in phases}
+        values["timeouts"] = {**dataclasses.asdict(base.timeouts or Timeouts()), **named}
     if "max_keepalive_connections" not in values and "max_connections" in values:
         values["max_keepalive_connections"] = parsed.max_keepalive_connections
     return values

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from results.summary import LOAD_PHASES, is_unfair, tail_is_churn
+
 
 def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
     if summary.get("cut_short"):
@@ -29,31 +31,27 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
                 notes += f", errors {row['error_rate']:.1%}"
             rate = f"{row['requests_per_s']:.0f} req/s"
             print(f"{row['pattern']:<25}| {rate:<11}| {notes}", file=out)
+        print("Connections and workers:", file=out)
+        for row in summary["throughput"]:
+            print(f"  {row['pattern']}: {pool_line(row)}", file=out)
     if summary.get("sweep"):
         print("\nPool sweep", file=out)
         print(
             f"{'Pool setting':<30}| {'Conc':>5} | {'req/s':>8} | {'P95':>8} | {'P99':>8} | "
-            "Conn. wait",
+            f"{'Conn. wait':>10} | {'New conn.':>9} | Per worker min/med/max",
             file=out,
         )
         print(
-            "-" * 30
-            + "|"
-            + "-" * 7
-            + "|"
-            + "-" * 10
-            + "|"
-            + "-" * 10
-            + "|"
-            + "-" * 10
-            + "|"
-            + "-" * 11,
+            "-" * 30 + "|" + "-" * 7 + "|" + "-" * 10 + "|" + "-" * 10 + "|" + "-" * 10 + "|"
+            "-" * 12 + "|" + "-" * 11 + "|" + "-" * 22,
             file=out,
         )
         for row in summary["sweep"]:
             print(
                 f"{row['pool']:<30}| {row['concurrency']:>5} | {row['requests_per_s']:>8.0f} | "
-                f"{row['p95_ms']:>6.1f}ms | {row['p99_ms']:>6.1f}ms | {row['connect_share']:>9.1%}",
+                f"{row['p95_ms']:>6.1f}ms | {row['p99_ms']:>6.1f}ms | "
+                f"{row.get('connect_share', 0.0):>10.1%} | {row.get('new_connections', 0):>9} | "
+                f"{_per_worker(row)}",
                 file=out,
             )
     if summary.get("pooling"):
@@ -88,9 +86,55 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
                 f" loop lag p99 {h['loop_lag_p99_ms']:.1f} ms: these numbers describe the harness",
                 file=out,
             )
+    for row in summary.get("windows", []):
+        if row["phase"] not in LOAD_PHASES:
+            continue
+        where = f"{row['phase']} {row['step']}" + (
+            f" ({row['pool']})" if row["phase"] == "sweep" else ""
+        )
+        if tail_is_churn(row):
+            print(
+                f"!! {where}: {row['tail_new_share']:.0%} of the requests above p99 opened a "
+                f"new connection; raise max_keepalive_connections to {row['concurrency']} or "
+                "more (or keepalive_expiry)",
+                file=out,
+            )
+        if is_unfair(row):
+            print(
+                f"!! {where}: unfair pool, requests per worker {_per_worker(row)}; check "
+                "max_connections against the workers",
+                file=out,
+            )
     errors = sum(e["count"] for e in summary.get("errors", []))
     if errors:
         print(f"errors: {errors} (by class and operation in summary.json)", file=out)
+
+
+def pool_line(row: dict[str, Any]) -> str:
+    """A window's churn, connection wait and fairness, in one line."""
+    new = row.get("new_connections", 0)
+    if new:
+        text = (
+            f"{new} new connections (p50 {_ms_or(row.get('new_p50_ms'))}, p99 "
+            f"{_ms_or(row.get('new_p99_ms'))}) vs reused p50 {_ms_or(row.get('reused_p50_ms'))}, "
+            f"p99 {_ms_or(row.get('reused_p99_ms'))}"
+        )
+    else:
+        text = "no new connections"
+    text += f"; conn. wait {row.get('connect_share', 0.0):.1%}"
+    if row.get("per_worker_min") is not None:
+        text += f"; requests per worker min/median/max {_per_worker(row)}"
+    return text
+
+
+def _per_worker(row: dict[str, Any]) -> str:
+    if row.get("per_worker_min") is None:
+        return "n/a"
+    return f"{row['per_worker_min']}/{row['per_worker_median']:g}/{row['per_worker_max']}"
+
+
+def _ms_or(value: float | None) -> str:
+    return "n/a" if value is None else _ms(value)
 
 
 def _ms(value: float) -> str:

@@ -181,26 +181,8 @@ def parse_pool(text: str) -> PoolSettings:
 
 
 def pool_text(pool: PoolSettings) -> str:
-    """The inverse of :func:`parse_pool`, to hand settings to Locust processes.
-
-    TLS files go by path (the processes share this machine); a path holding a
-    comma cannot travel in this form, so it is refused here rather than misread there.
-    """
-    text = (
-        f"max_keepalive={pool.max_keepalive_connections},"
-        f"max_connections={pool.max_connections},keepalive_expiry={pool.keepalive_expiry},"
-        f"http2={str(pool.http2).lower()},mode={pool.mode},transport={pool.transport}"
-    )
-    for name in ("ca_cert", "client_cert", "client_key"):
-        path = getattr(pool, name)
-        if path is None:
-            continue
-        if "," in path:
-            raise ValueError(f"{name}: a path with a comma cannot be handed to Locust: {path}")
-        text += f",{name}={Path(path).resolve()}"
-    if not pool.verify:
-        text += ",verify=false"
-    return text
+    """The inverse of :func:`parse_pool`, to hand settings to Locust processes."""
+    return pool.to_text()
 
 
 def parse_wait(text: str) -> tuple[float, float]:

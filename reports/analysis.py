@@ -15,6 +15,7 @@ from reports import seed_reference as seed
 from reports import sweep, tables
 from reports.load import Run
 from reports.usl import UslFit, fit_usl
+from results.summary import CHURN_TAIL_SHARE, UNFAIR_SHARE, is_unfair, tail_is_churn
 
 ERROR_WARN_SHARE = 0.01
 
@@ -28,7 +29,7 @@ PHASES = {
 
 @dataclass(frozen=True)
 class Warning_:
-    kind: str  # insecure, saturated, cut_short, errors
+    kind: str  # insecure, saturated, cut_short, errors, churn, unfair
     text: str
 
 
@@ -178,8 +179,57 @@ def health_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(summary.get("generator_health") or [])
 
 
-def find_warnings(run: Run, errors: pd.DataFrame, error_share: float) -> tuple[Warning_, ...]:
-    """Generator saturation, a run cut short, and errors above 1%."""
+def _window_name(row: dict) -> str:
+    where = f"**{row['phase']} {row['step']}**"
+    return f"{where} ({row['pool']})" if row["phase"] == "sweep" and row.get("pool") else where
+
+
+def _ms_text(value: float) -> str:
+    return "n/a" if value != value else f"{value:,.1f} ms"
+
+
+def window_warnings(windows: pd.DataFrame) -> list[Warning_]:
+    """A tail made of new connections, and a closed loop that starved some workers,
+    each with the pool setting to change (thresholds: ``results.summary``)."""
+    out = []
+    for row in windows.to_dict("records") if not windows.empty else []:
+        workers = int(row["concurrency"])
+        if tail_is_churn(row):
+            out.append(
+                Warning_(
+                    "churn",
+                    f"Connection churn in {_window_name(row)}: "
+                    f"{row['tail_new_share']:.0%} of the requests slower than its p99 opened "
+                    f"a new connection (more than {CHURN_TAIL_SHARE:.0%}; "
+                    f"{int(row['new_connections']):,} requests opened one in the window); new "
+                    f"connections p50 {_ms_text(row['new_p50_ms'])} against "
+                    f"{_ms_text(row['reused_p50_ms'])} reused. The tail measures the pool "
+                    "reconnecting, not the service: raise `max_keepalive_connections` to at "
+                    f"least the concurrency ({workers}), or, if it already is, lengthen "
+                    "`keepalive_expiry`.",
+                )
+            )
+        if is_unfair(row):
+            out.append(
+                Warning_(
+                    "unfair",
+                    f"Unfair pool in {_window_name(row)}: of {workers} workers, the least "
+                    f"served sent {int(row['per_worker_min']):,} requests against a median of "
+                    f"{row['per_worker_median']:,g} (max {int(row['per_worker_max']):,}), less "
+                    f"than {UNFAIR_SHARE:.0%} of the median, so its tail describes the pool's "
+                    "queueing, not the service. Check `max_connections` against the number "
+                    "of workers, and whether the engine hands freed connections to waiters "
+                    "first come, first served.",
+                )
+            )
+    return out
+
+
+def find_warnings(
+    run: Run, errors: pd.DataFrame, error_share: float, windows: pd.DataFrame | None = None
+) -> tuple[Warning_, ...]:
+    """Generator saturation, a run cut short, errors above 1%, and the windows' churn and
+    fairness (``windows``: the window table)."""
     out = []
     if (run.meta.get("tls") or {}).get("verify") is False:
         out.append(
@@ -217,6 +267,8 @@ def find_warnings(run: Run, errors: pd.DataFrame, error_share: float) -> tuple[W
                 f"{ERROR_WARN_SHARE:.0%}); most in {where}.",
             )
         )
+    if windows is not None:
+        out += window_warnings(windows)
     return tuple(out)
 
 
@@ -271,6 +323,6 @@ def analyse(run: Run) -> Analysis:
         locust_stats=tables.locust_side_by_side(run.summary)
         if run.kind == "locust"
         else pd.DataFrame(),
-        warnings=find_warnings(run, errors, error_share),
+        warnings=find_warnings(run, errors, error_share, windows),
         error_share=error_share,
     )

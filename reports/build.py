@@ -25,6 +25,29 @@ MS_COLS = (
 )
 
 
+#: connection churn and per-worker fairness of a window (``results.summary.pool_figures``)
+CHURN_COLS = (
+    Col("requests", "Requests", "int"),
+    Col("new_connections", "New conn.", "int"),
+    Col("new_p50_ms", "New P50", "ms"),
+    Col("new_p99_ms", "New P99", "ms"),
+    Col("reused_p50_ms", "Reused P50", "ms"),
+    Col("reused_p99_ms", "Reused P99", "ms"),
+    Col("tail_new_share", "New in tail", "share"),
+    Col("connect_share", "Conn. wait", "share"),
+    Col("per_worker_min", "Min/worker", "int"),
+    Col("per_worker_median", "Median/worker", "count"),
+    Col("per_worker_max", "Max/worker", "int"),
+)
+CHURN_CAPTION = (
+    "Connections and workers: New conn. counts the requests that opened a connection inside "
+    "the window; their P50/P99 beside the reused ones' (successes). New in tail: the share of "
+    "the requests slower than the window's P99 that opened one. Min/Median/Max per worker: "
+    "requests each closed-loop worker started in the window (workers that started none "
+    "included); – where it does not apply (Locust: users are not told apart)."
+)
+
+
 @dataclass(frozen=True)
 class ReportPaths:
     """Where a report went: the two documents, then every image and table file."""
@@ -133,6 +156,7 @@ def _throughput_sections(s: _Sections, a: Analysis) -> None:
         *MS_COLS,
         Col("error_rate", "Errors", "share"),
         Col("connect_share", "Conn. wait", "share"),
+        Col("new_connections", "New conn.", "int"),
     ]
     s.add(
         level_title,
@@ -141,7 +165,14 @@ def _throughput_sections(s: _Sections, a: Analysis) -> None:
             "concurrency",
             w,
             tuple(cols),
-            caption="Conn. wait: sum of connection-wait time over sum of latency in the window.",
+            caption="Conn. wait: sum of connection-wait time over sum of latency in the window. "
+            "New conn.: requests that opened a connection inside the window.",
+        ),
+        Table(
+            "connections",
+            w,
+            (Col("step", "Step"), level_col, *CHURN_COLS),
+            caption=CHURN_CAPTION,
         ),
         Figure(
             plots.concurrency_plot(
@@ -387,15 +418,35 @@ def _sweep_section(s: _Sections, a: Analysis) -> None:
                 Col("throughput_rps", "Throughput", "rps"),
                 Col("p99_ms", "P99", "ms"),
                 Col("best_p99_ms", "Best P99", "ms"),
-                Col("eligible", "Within 10%", "int"),
+                Col("new_connections", "New conn.", "int"),
+                Col("connect_share", "Conn. wait", "share"),
+                Col("eligible", f"Within {sweep.P99_TOLERANCE:.0%}", "int"),
                 Col("settings", "Settings", "int"),
+                Col("why", "Why"),
+                Col("runner_up", "Runner-up"),
+                Col("runner_up_lost", "Not picked because"),
             ),
             caption=f"The rule at each level: {sweep.RULE}.",
         )
     )
+    cells = a.windows.sort_values(["pool", "concurrency"], kind="stable")
+    blocks.append(
+        Table(
+            "sweep_connections",
+            cells,
+            (
+                Col("pool", "Pool settings"),
+                Col("concurrency", "Workers", "int"),
+                Col("throughput_rps", "Throughput", "rps"),
+                Col("p99_ms", "P99", "ms"),
+                *CHURN_COLS,
+            ),
+            caption=CHURN_CAPTION,
+        )
+    )
     for metric, (title, unit) in sweep.METRICS.items():
         table = sweep.pivot(a.windows, metric)
-        kind = {"req/s": "rps", "ms": "ms", "share": "share"}[unit]
+        kind = {"req/s": "rps", "ms": "ms", "share": "share", "requests": "int"}[unit]
         cols = (Col("pool", "Pool settings"), *(Col(c, c, kind) for c in table.columns[1:]))
         slug = metric.removesuffix("_ms").removesuffix("_rps")
         blocks.append(Table(f"sweep_{slug}", table, cols, caption=f"{title} ({unit})"))
@@ -591,8 +642,9 @@ def document(a: Analysis, out: Path) -> Document:
     if not warnings:
         warnings = (
             Callout(
-                "No warnings: the generator kept up, the run completed and fewer "
-                "than 1% of requests failed.",
+                "No warnings: the generator kept up, the run completed, fewer than 1% of "
+                "requests failed, no window's tail was mostly new connections and no "
+                "closed loop starved a worker.",
                 "ok",
             ),
         )

@@ -33,6 +33,7 @@ FORMATS: dict[str, Callable[[float], str]] = {
     "ratio": lambda v: f"{v:.2f}x",
     "s": lambda v: f"{v:.3f} s",
     "int": lambda v: f"{int(v):,}",
+    "count": lambda v: f"{v:,.0f}" if v == int(v) else f"{v:,.1f}",  # a median of counts
     "num": lambda v: f"{v:.4g}",
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from results.summary import SEED_LABELS, SEED_ORDER
+from results.summary import SEED_LABELS, SEED_ORDER, pool_figures
 
 MS = 1e6
 QUANTILES = (0.5, 0.95, 0.99)
@@ -101,11 +101,16 @@ def window_masks(samples: pd.DataFrame, steps: pd.DataFrame) -> list[np.ndarray]
 def window_table(
     samples: pd.DataFrame, steps: pd.DataFrame, phases: tuple[str, ...] = ("throughput",)
 ) -> pd.DataFrame:
-    """Per measured window: throughput, latency, errors, connection-wait share."""
+    """Per measured window: throughput, latency, errors, and what the pool did.
+
+    The pool's columns (connection wait, churn, per-worker fairness) are
+    ``results.summary.pool_figures``: the same numbers summary.json and the
+    terminal show; a figure that does not apply (no reused request, not a
+    closed loop) is NaN here.
+    """
     chosen = steps[steps["phase"].isin(phases)].reset_index(drop=True)
     rows: list[dict[str, Any]] = []
     latency = samples["latency_ns"].to_numpy()
-    connect = samples["connect_ns"].to_numpy()
     failed = is_error(samples)
     for row, mask in zip(
         chosen.itertuples(index=False), window_masks(samples, chosen), strict=True
@@ -113,8 +118,10 @@ def window_table(
         duration = (row.end_ns - row.start_ns) / 1e9
         n = int(mask.sum())
         ok = latency[mask & ~failed]
-        total = latency[mask].sum()
         q = np.percentile(ok, [50, 95, 99]) / MS if len(ok) else [np.nan] * 3
+        pool = pool_figures(
+            samples, mask, phase=row.phase, concurrency=int(row.concurrency), failed=failed
+        )
         rows.append(
             {
                 "phase": row.phase,
@@ -131,7 +138,7 @@ def window_table(
                 "p50_ms": q[0],
                 "p95_ms": q[1],
                 "p99_ms": q[2],
-                "connect_share": float(connect[mask].sum() / total) if total else 0.0,
+                **{k: np.nan if v is None else v for k, v in pool.items()},
             }
         )
     return pd.DataFrame(rows)

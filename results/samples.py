@@ -49,7 +49,8 @@ class SampleBuffer:
         worker: int = 0,
         intended_ns: int | None = None,
     ) -> None:
-        """Append one client record. ``intended_ns`` (open loop) is the scheduled send time."""
+        """Append one client record. ``intended_ns`` (open loop) is the scheduled send time;
+        ``worker`` the closed-loop worker (1..concurrency) that sent it, 0 outside one."""
         c = self._cols
         start = record.start_ns if intended_ns is None else intended_ns
         lag = 0 if intended_ns is None else record.start_ns - intended_ns

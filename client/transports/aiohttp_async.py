@@ -5,10 +5,20 @@ parsing and merging, cookie extraction) and its pool degrades as concurrency
 grows; aiohttp's C-accelerated parser and pool keep the client's cost small
 enough that a benchmark measures the service. Phases come from aiohttp's
 tracing signals.
+
+aiohttp's connector does not queue first come, first served (a task that
+releases a connection can take it straight back), so requests pass a FIFO
+gate of ``max_connections`` (``pool.AsyncGate``, the lean pool's rules)
+before aiohttp sees them: the connector never has to queue, and switching
+engines changes cost, not queueing. The attempt's deadline is one
+``asyncio.timeout`` around gate and request; connect and read limits are
+aiohttp's ``sock_connect`` and ``sock_read``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import ssl
 import time
 from types import SimpleNamespace
@@ -17,10 +27,12 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from client.errors import AccountTimeoutError, AccountTransportError
+from client.errors import AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
+from client.transports.deadline import timed_out
+from client.transports.pool import AsyncGate
 from client.transports.tls import client_ssl_context, tls_failure
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -70,7 +82,17 @@ class AiohttpTransport:
         self._ssl = ssl_context or client_ssl_context(base_url, pool)
         self._server_name = server_name
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self._gate = AsyncGate(pool.max_connections)
+        limits = pool.timeouts
+        self._pool_timeout = limits.pool if limits else None
+        self._connect_timeout = limits.connect if limits else None
+        self._read_timeout = limits.read if limits else None
+        self._timeout = aiohttp.ClientTimeout(  # the deadline is ours: no total here
+            total=None,
+            sock_connect=self._connect_timeout,
+            sock_read=self._read_timeout,
+            ceil_threshold=math.inf,  # never round a limit up to whole seconds
+        )
 
     def _open(self) -> aiohttp.ClientSession:
         pool = self._pool
@@ -91,38 +113,40 @@ class AiohttpTransport:
         )
         return self._session
 
-    def _timeout(self, seconds: float) -> aiohttp.ClientTimeout:
-        timeout = self._timeouts.get(seconds)
-        if timeout is None:
-            if len(self._timeouts) > 64:
-                self._timeouts.clear()
-            timeout = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds)
-        return timeout
-
     async def send(
         self, method: str, target: str, body: bytes | None, timeout: float
     ) -> RawResponse:
         session = self._session or self._open()
         marks = _Marks()
         start = time.perf_counter_ns()
+        gate = self._gate
         try:
-            async with session.request(
-                method,
-                URL(self._base + target, encoded=True),
-                data=body,
-                headers=_JSON_HEADERS if body is not None else None,
-                timeout=self._timeout(timeout),
-                trace_request_ctx=marks,
-                allow_redirects=False,
-                server_hostname=self._server_name,
-            ) as response:
-                headers_done = time.perf_counter_ns()
-                content = await response.read()
-                end = time.perf_counter_ns()
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
+            async with asyncio.timeout(timeout):
+                await gate.acquire(self._pool_timeout)
+                try:
+                    async with session.request(
+                        method,
+                        URL(self._base + target, encoded=True),
+                        data=body,
+                        headers=_JSON_HEADERS if body is not None else None,
+                        timeout=self._timeout,
+                        trace_request_ctx=marks,
+                        allow_redirects=False,
+                        server_hostname=self._server_name,
+                    ) as response:
+                        headers_done = time.perf_counter_ns()
+                        content = await response.read()
+                        end = time.perf_counter_ns()
+                        status = response.status
+                        retry_after = response.headers.get("Retry-After")
+                finally:
+                    gate.release()
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise timed_out("connect", self._connect_timeout or timeout) from exc
+        except aiohttp.ServerTimeoutError as exc:
+            raise timed_out("read", self._read_timeout or timeout) from exc
         except TimeoutError as exc:
-            raise AccountTimeoutError(f"timed out after {timeout} s") from exc
+            raise timed_out("total", timeout) from exc
         except aiohttp.ClientError as exc:
             raise (
                 tls_failure(exc) or AccountTransportError(f"{type(exc).__name__}: {exc}")

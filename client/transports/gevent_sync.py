@@ -4,9 +4,12 @@ Under Locust every user is a greenlet; stock httpx spends most of a request
 in pure-Python parsing and pool bookkeeping, so a locustfile on it reaches
 about a quarter of ``FastHttpUser``'s rate. This transport keeps the client's
 API and speaks the lean engine's dialect (``http11``: pre-encoded request
-heads, httptools' C parser) on cooperative gevent sockets, with a small pool
-of its own so that every :class:`~client.settings.PoolSettings` limit keeps
-its meaning, and the phases of each request timed where they happen.
+heads, httptools' C parser) on cooperative gevent sockets, with the lean
+engine's pool (``pool``: first come first served, httpx's limits) so that
+every :class:`~client.settings.PoolSettings` limit keeps its meaning, and the
+phases of each request timed where they happen. Every blocking step gets the
+limit :class:`~client.transports.deadline.Deadline` gives it: its phase's
+timeout, cut to what is left of the attempt's deadline.
 """
 
 from __future__ import annotations
@@ -16,103 +19,41 @@ import select
 import time
 from urllib.parse import urlsplit
 
-import gevent.lock
 import gevent.socket
 from gevent.ssl import SSLContext
 
-from client.errors import AccountTimeoutError, AccountTransportError
+from client.errors import AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
-from client.transports.http11 import RequestWriter, ResponseReader
+from client.transports.deadline import Deadline
+from client.transports.http11 import RequestWriter, ResponseReader, may_resend
+from client.transports.pool import OPEN, GeventPool
 from client.transports.tls import client_ssl_context, tls_failure
 
 BLOCK = 16 * 1024
-#: RFC 9110 9.2.2: only these may be re-sent after the connection died under them
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-#: a pooled socket idle for longer than this is checked for a close before reuse
-CHECK_IDLE_AFTER = 1.0
 _DROPPED = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+
+Socket = gevent.socket.socket
 
 
 class _Stale(Exception):
-    """A reused connection was closed by the server before any byte of the answer."""
+    """A reused connection was closed by the server before any byte of the answer.
 
-
-class _Pool:
-    """Keep-alive sockets to one origin, bounded as ``PoolSettings`` says.
-
-    ``max_connections`` sockets at most (callers wait for a slot, up to their
-    timeout), at most ``max_keepalive_connections`` kept idle, none kept past
-    ``keepalive_expiry``. A socket goes back with ``return_socket`` after a
-    complete keep-alive answer, else ``release_socket`` closes it.
+    ``unprocessed``: its first write was refused, so no byte of the request left.
     """
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        pool: PoolSettings,
-        tls: SSLContext | None,
-        server_name: str,
-    ) -> None:
-        self._address = (host, port)
-        self._server_hostname = server_name
-        self._slots = gevent.lock.BoundedSemaphore(pool.max_connections)
-        self._idle: list[tuple[gevent.socket.socket, float]] = []  # LIFO: warmest first
-        self._max_idle = pool.max_keepalive_connections if pool.keepalive else 0
-        self._expiry = pool.keepalive_expiry
-        self._tls = tls
-        self._closed = False
-
-    def acquire(self, timeout: float) -> tuple[gevent.socket.socket, bool]:
-        """A connected socket and whether it is new; raises on timeout or failure."""
-        if not self._slots.acquire(timeout=timeout):
-            raise AccountTimeoutError(f"no pooled connection free within {timeout} s")
-        try:
-            now = time.monotonic()
-            while self._idle:
-                sock, since = self._idle.pop()
-                idle = now - since
-                if idle < self._expiry and (idle < CHECK_IDLE_AFTER or _still_open(sock)):
-                    return sock, False
-                sock.close()
-            return self._connect(timeout), True
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def _connect(self, timeout: float) -> gevent.socket.socket:
-        sock = gevent.socket.create_connection(self._address, timeout=timeout)
-        sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
-        if self._tls is not None:
-            try:
-                sock = self._tls.wrap_socket(sock, server_hostname=self._server_hostname)
-            except BaseException:
-                sock.close()
-                raise
-        return sock
-
-    def return_socket(self, sock: gevent.socket.socket) -> None:
-        if self._closed or len(self._idle) >= self._max_idle:
-            sock.close()
-        else:
-            self._idle.append((sock, time.monotonic()))
-        self._slots.release()
-
-    def release_socket(self, sock: gevent.socket.socket) -> None:
-        sock.close()
-        self._slots.release()
-
-    def close(self) -> None:
-        self._closed = True
-        idle, self._idle = self._idle, []
-        for sock, _ in idle:
-            sock.close()
+    def __init__(self, unprocessed: bool = False) -> None:
+        super().__init__()
+        self.unprocessed = unprocessed
 
 
-def _still_open(sock: gevent.socket.socket) -> bool:
-    """An idle keep-alive socket must not be readable: readable means closed (or junk)."""
+def _usable(sock: Socket, _idle: float) -> bool:
+    """An idle keep-alive socket must not be readable: readable means closed (or junk).
+
+    Checked on every reuse (one non-blocking select): a POST written to a
+    socket the server already closed could not be re-sent.
+    """
     try:
         readable, _, _ = select.select([sock], [], [], 0.0)
     except (OSError, ValueError):
@@ -140,72 +81,71 @@ class GeventTransport:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"the gevent transport needs an http(s) URL, not {base_url!r}")
         https = parts.scheme == "https"
-        port = parts.port or (443 if https else 80)
-        tls = (ssl_context or client_ssl_context(base_url, pool, SSLContext)) if https else None
+        self._address = (parts.hostname, parts.port or (443 if https else 80))
+        self._tls = (
+            (ssl_context or client_ssl_context(base_url, pool, SSLContext)) if https else None
+        )
+        self._server_name = server_name or parts.hostname
         self._writer = RequestWriter(parts, headers, pool.keepalive)
-        self._pool = _Pool(parts.hostname, port, pool, tls, server_name or parts.hostname)
+        self._keepalive = pool.keepalive
+        self._timeouts = pool.timeouts
+        self._pool: GeventPool[Socket] = GeventPool(
+            max_connections=pool.max_connections,
+            max_keepalive=pool.max_keepalive_connections if pool.keepalive else 0,
+            keepalive_expiry=pool.keepalive_expiry,
+            usable=_usable,
+            close=Socket.close,
+        )
 
     def send(self, method: str, target: str, body: bytes | None, timeout: float) -> RawResponse:
         """One request; re-sent once on a fresh connection if a reused one was dead."""
         request = self._writer.request(method, target, body)
+        deadline = Deadline(timeout, self._timeouts)
         try:
-            try:
-                return self._exchange(method, request, timeout, len(body) if body else 0)
-            except _Stale:
-                if method not in IDEMPOTENT:
-                    raise AccountTransportError(
-                        "connection closed before an answer (not re-sent: not idempotent)"
-                    ) from None
-                return self._exchange(method, request, timeout, len(body) if body else 0)
-        except _Stale:
-            raise AccountTransportError("connection closed before an answer") from None
-        except TimeoutError as exc:
-            raise AccountTimeoutError(f"timed out: {type(exc).__name__}") from exc
+            return self._exchange(method, request, deadline, len(body) if body else 0)
         except OSError as exc:
             raise (
                 tls_failure(exc) or AccountTransportError(f"{type(exc).__name__}: {exc}")
             ) from exc
 
-    def _exchange(self, method: str, request: bytes, timeout: float, sent: int) -> RawResponse:
+    def _exchange(self, method: str, request: bytes, deadline: Deadline, sent: int) -> RawResponse:
         start = time.perf_counter_ns()
-        sock, new = self._pool.acquire(timeout)
+        pool = self._pool
+        grant = pool.acquire(*deadline.limit("pool"))
+        new = grant is OPEN
+        sock = self._connect(deadline) if new else grant
         acquired = time.perf_counter_ns()
-        try:
-            sock.settimeout(timeout)
-            sock.sendall(request)
-            written = time.perf_counter_ns()
-            first = sock.recv(BLOCK)
-        except OSError as exc:
-            self._pool.release_socket(sock)
-            if not new and exc.errno in _DROPPED:
-                raise _Stale from exc
-            raise
-        except BaseException:
-            self._pool.release_socket(sock)
-            raise
-        if not first:
-            self._pool.release_socket(sock)
-            if not new:
-                raise _Stale
-            raise AccountTransportError("connection closed before an answer")
+        while True:
+            try:
+                written, first = self._send_request(sock, request, deadline, new)
+                break
+            except _Stale as stale:
+                if new or not may_resend(method, unprocessed=stale.unprocessed):
+                    pool.discard(sock)
+                    raise AccountTransportError(
+                        "connection closed before any answer"
+                        + ("" if new else f" (a {method} is not re-sent)")
+                    ) from None
+                sock.close()  # its slot is ours: re-send once on a fresh connection
+                sock, new = self._connect(deadline), True
+            except BaseException:
+                pool.discard(sock)
+                raise
         first_byte = time.perf_counter_ns()
         reader = ResponseReader()
         try:
             data = first
             while not reader.feed(data):
-                data = sock.recv(BLOCK)
+                data = self._recv(sock, deadline)
                 if not data:
                     if reader.close():  # an answer delimited by the close itself
                         break
                     raise AccountTransportError("connection closed in the middle of an answer")
         except BaseException:
-            self._pool.release_socket(sock)
+            pool.discard(sock)
             raise
         end = time.perf_counter_ns()
-        if reader.keep_alive:
-            self._pool.return_socket(sock)
-        else:
-            self._pool.release_socket(sock)
+        pool.checkin(sock, self._keepalive and reader.keep_alive)
         return RawResponse(
             status=reader.status,
             body=reader.body,
@@ -219,6 +159,77 @@ class GeventTransport:
             bytes_sent=sent,
             new_connection=new,
         )
+
+    def _connect(self, deadline: Deadline) -> Socket:
+        """Open a socket in a slot the pool granted; the slot goes back on failure.
+
+        TCP connect and TLS handshake each get the connect limit, as in httpx.
+        """
+        try:
+            limit, phase = deadline.limit("connect")
+            try:
+                sock = gevent.socket.create_connection(self._address, timeout=limit)
+            except TimeoutError:
+                raise deadline.expired(phase) from None
+            sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
+            if self._tls is None:
+                return sock
+            try:
+                limit, phase = deadline.limit("connect")
+                sock.settimeout(limit)
+                return self._tls.wrap_socket(sock, server_hostname=self._server_name)
+            except TimeoutError:
+                sock.close()
+                raise deadline.expired(phase) from None
+            except BaseException:
+                sock.close()
+                raise
+        except BaseException:
+            self._pool.discard(None)
+            raise
+
+    def _send_request(
+        self, sock: Socket, request: bytes, deadline: Deadline, new: bool
+    ) -> tuple[int, bytes]:
+        """Write the request and wait for the first bytes of the answer: (written_ns, bytes)."""
+        limit, phase = deadline.limit("write")
+        sock.settimeout(limit)
+        try:
+            try:
+                done = sock.send(request)
+            except OSError as exc:
+                if not new and exc.errno in _DROPPED:
+                    raise _Stale(unprocessed=True) from exc  # refused before any byte left
+                raise
+            if done < len(request):
+                sock.sendall(memoryview(request)[done:])
+        except TimeoutError:
+            raise deadline.expired(phase) from None
+        except OSError as exc:
+            if not new and exc.errno in _DROPPED:
+                raise _Stale from exc
+            raise
+        written = time.perf_counter_ns()
+        try:
+            first = self._recv(sock, deadline)
+        except OSError as exc:
+            if not new and exc.errno in _DROPPED:
+                raise _Stale from exc
+            raise
+        if not first:
+            if not new:
+                raise _Stale
+            raise AccountTransportError("connection closed before an answer")
+        return written, first
+
+    @staticmethod
+    def _recv(sock: Socket, deadline: Deadline) -> bytes:
+        limit, phase = deadline.limit("read")
+        sock.settimeout(limit)
+        try:
+            return sock.recv(BLOCK)
+        except TimeoutError:
+            raise deadline.expired(phase) from None
 
     def close(self) -> None:
         self._pool.close()

@@ -16,6 +16,25 @@ import httptools
 from client.errors import AccountTransportError
 
 _CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: RFC 9110 9.2.2: sending one of these twice has the effect of sending it once
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+def may_resend(method: str, *, unprocessed: bool) -> bool:
+    """The one re-send rule: may a request that met a dead keep-alive connection go again?
+
+    A server may close an idle keep-alive connection just as we reuse it; the
+    request then gets no answer, and whether the server acted on it is
+    unknown. It is re-sent (once, on a fresh connection, inside the same
+    attempt) only when the server cannot have processed any of it:
+    ``unprocessed`` is true only when the connection was known closed before
+    the request was written, or its very first write was refused (reset or
+    broken pipe) so that no byte left. Otherwise only an idempotent method is
+    re-sent: a POST (``ensure``) that may have been processed is not, and the
+    caller gets :class:`~client.errors.AccountTransportError` (the client's
+    retry policy decides what happens next, as for any dropped connection).
+    """
+    return unprocessed or method in IDEMPOTENT_METHODS
 
 
 class RequestWriter:

@@ -1,17 +1,38 @@
-"""Stock httpx/httpcore, async and sync, with phases from httpcore's trace extension."""
+"""Stock httpx/httpcore, async and sync, with phases from httpcore's trace extension.
+
+httpcore's pool already queues first come, first served: a released
+connection goes to the oldest queued request (``_assign_requests_to_connections``
+walks the queue in arrival order), a newcomer queues behind, and a request
+that gives up while holding an assignment hands it on. So no gate here.
+
+Time limits: the pool's :class:`~client.settings.Timeouts` are httpx's own
+per-phase ones. The attempt's deadline is one ``asyncio.timeout`` around the
+async request; the sync client cannot be interrupted, so each of its phases
+is capped at the deadline and an answer that completes after the deadline
+is a ``total`` timeout all the same; its answer is read as a stream, so
+the deadline is checked as each piece arrives.
+
+Re-send: httpcore re-sends nothing; here a request whose reused connection
+died before the answer's head (disconnected, reset) goes once more when
+:func:`~client.transports.http11.may_resend` allows (idempotent methods:
+httpx cannot tell that no byte left), on whatever connection httpcore picks.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from typing import Any
 
 import httpx
 
-from client.errors import AccountTimeoutError, AccountTransportError
+from client.errors import AccountTransportError, TimeoutPhase
 from client.execution import RawResponse
 from client.metrics import Phases
-from client.settings import PoolSettings
+from client.settings import PoolSettings, Timeouts
+from client.transports.deadline import Deadline, timed_out
+from client.transports.http11 import may_resend
 from client.transports.tls import client_ssl_context, tls_failure
 
 JSON = "application/json"
@@ -41,6 +62,10 @@ class PhaseTrace:
 
     async def acall(self, event: str, info: dict[str, Any]) -> None:
         self(event, info)
+
+    def stale(self, exc: httpx.HTTPError) -> bool:
+        """A reused connection died before the answer's head: the one case worth a re-send."""
+        return isinstance(exc, _DROPPED) and not self.new_connection and not self.headers_done
 
     def phases(self, end_ns: int) -> Phases:
         send_start = self.send_start or self.start
@@ -78,19 +103,38 @@ def _extensions(trace: Any, server_name: str | None) -> dict[str, Any]:
     return {"trace": trace, "sni_hostname": server_name}
 
 
-def _failure(exc: httpx.HTTPError) -> Exception:
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+_PHASES: tuple[tuple[type[httpx.TimeoutException], TimeoutPhase], ...] = (
+    (httpx.PoolTimeout, "pool"),
+    (httpx.ConnectTimeout, "connect"),
+    (httpx.WriteTimeout, "write"),
+    (httpx.ReadTimeout, "read"),
+)
+
+
+def _failure(
+    exc: httpx.HTTPError, limits: Timeouts | None, total: float, deadline_passed: bool
+) -> Exception:
+    """The client's error for httpx's; a phase timeout is ``total`` when the deadline did it."""
     if isinstance(exc, httpx.TimeoutException):
-        error: Exception = AccountTimeoutError(f"timed out: {type(exc).__name__}")
+        phase = next((p for kind, p in _PHASES if isinstance(exc, kind)), "total")
+        own = getattr(limits, phase, None) if phase != "total" else None
+        error: Exception = (
+            timed_out("total", total) if deadline_passed or own is None else timed_out(phase, own)
+        )
     else:
         error = tls_failure(exc) or AccountTransportError(f"{type(exc).__name__}: {exc}")
     error.__cause__ = exc
     return error
 
 
-def _raw(response: httpx.Response, trace: PhaseTrace, sent: int) -> RawResponse:
+def _raw(
+    response: httpx.Response, trace: PhaseTrace, sent: int, body: bytes | None = None
+) -> RawResponse:
     return RawResponse(
         status=response.status_code,
-        body=response.content,
+        body=response.content if body is None else body,
         retry_after=response.headers.get("retry-after"),
         phases=trace.phases(time.perf_counter_ns()),
         bytes_sent=sent,
@@ -109,22 +153,35 @@ class HttpxAsyncTransport:
     ) -> None:
         self.client = httpx.AsyncClient(**_client_kwargs(base_url, pool, headers, ssl_context))
         self._server_name = server_name
+        self._limits = pool.timeouts
+        self._timeout = (pool.timeouts or Timeouts()).to_httpx()  # the deadline is ours
 
     async def send(
         self, method: str, target: str, body: bytes | None, timeout: float
     ) -> RawResponse:
         trace = PhaseTrace()
         try:
-            response = await self.client.request(
-                method,
-                target,
-                content=body,
-                headers={"Content-Type": JSON} if body is not None else None,
-                timeout=timeout,
-                extensions=_extensions(trace.acall, self._server_name),
-            )
+            async with asyncio.timeout(timeout):
+                for resend in (False, True):
+                    try:
+                        response = await self.client.request(
+                            method,
+                            target,
+                            content=body,
+                            headers={"Content-Type": JSON} if body is not None else None,
+                            timeout=self._timeout,
+                            extensions=_extensions(trace.acall, self._server_name),
+                        )
+                        break
+                    except httpx.HTTPError as exc:
+                        if resend or not trace.stale(exc):
+                            raise
+                        if not may_resend(method, unprocessed=False):
+                            raise
         except httpx.HTTPError as exc:
-            raise _failure(exc) from exc
+            raise _failure(exc, self._limits, timeout, deadline_passed=False) from exc
+        except TimeoutError as exc:
+            raise timed_out("total", timeout) from exc
         return _raw(response, trace, len(body) if body else 0)
 
     async def aclose(self) -> None:
@@ -142,21 +199,49 @@ class HttpxSyncTransport:
     ) -> None:
         self.client = httpx.Client(**_client_kwargs(base_url, pool, headers, ssl_context))
         self._server_name = server_name
+        self._limits = pool.timeouts
+        self._timeouts: dict[float, httpx.Timeout] = {}
+
+    def _timeout(self, total: float) -> httpx.Timeout:
+        """Each phase capped at the deadline (httpx's sync calls cannot be cut short)."""
+        timeout = self._timeouts.get(total)
+        if timeout is None:
+            if len(self._timeouts) > 64:
+                self._timeouts.clear()
+            limits = self._limits or Timeouts()
+            timeout = self._timeouts[total] = limits.to_httpx(total)
+        return timeout
 
     def send(self, method: str, target: str, body: bytes | None, timeout: float) -> RawResponse:
         trace = PhaseTrace()
-        try:
-            response = self.client.request(
-                method,
-                target,
-                content=body,
-                headers={"Content-Type": JSON} if body is not None else None,
-                timeout=timeout,
-                extensions=_extensions(trace, self._server_name),
-            )
-        except httpx.HTTPError as exc:
-            raise _failure(exc) from exc
-        return _raw(response, trace, len(body) if body else 0)
+        deadline = Deadline(timeout, self._limits)
+        for resend in (False, True):
+            try:
+                return self._send(method, target, body, deadline, trace)
+            except httpx.HTTPError as exc:
+                if resend or not trace.stale(exc) or not may_resend(method, unprocessed=False):
+                    raise _failure(exc, self._limits, timeout, deadline.passed) from exc
+        raise AssertionError("unreachable")
+
+    def _send(
+        self, method: str, target: str, body: bytes | None, deadline: Deadline, trace: PhaseTrace
+    ) -> RawResponse:
+        with self.client.stream(
+            method,
+            target,
+            content=body,
+            headers={"Content-Type": JSON} if body is not None else None,
+            timeout=self._timeout(deadline.total),
+            extensions=_extensions(trace, self._server_name),
+        ) as response:
+            parts = []
+            for part in response.iter_bytes():
+                parts.append(part)
+                if deadline.passed:
+                    break
+            if deadline.passed:  # each read kept its limit, but together they overran
+                raise timed_out("total", deadline.total)
+        return _raw(response, trace, len(body) if body else 0, b"".join(parts))
 
     def close(self) -> None:
         self.client.close()

@@ -2,39 +2,57 @@
 
 The account service speaks small JSON over keep-alive HTTP/1.1; a client
 that does only that (no cookies, redirects, proxies or URL objects) costs a
-fraction of a general one per request. The pool is a deque of idle
-connections and a cap on open ones; the phases come straight from the
-protocol callbacks (write, first byte, last byte), with no tracing layer.
+fraction of a general one per request. The pool is the shared one
+(``pool``: first come first served, httpx's limits); the phases come straight
+from the protocol callbacks (write, first byte, last byte), with no tracing
+layer. Time limits (``deadline``): the attempt's deadline is one
+``asyncio.timeout`` around everything; the pool wait and the connect have
+their own; read and write limits are watched by one timer per request, armed
+only when they are set, so the default path pays nothing for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import ssl
 import time
 from urllib.parse import urlsplit
 
-from client.errors import AccountTimeoutError, AccountTransportError
+from client.errors import AccountTransportError
 from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
-from client.transports.http11 import RequestWriter, ResponseReader
+from client.transports.deadline import timed_out
+from client.transports.http11 import RequestWriter, ResponseReader, may_resend
+from client.transports.pool import OPEN, AsyncPool
 from client.transports.tls import client_ssl_context, tls_failure
 
 
 class _StaleConnection(Exception):
-    """A reused connection was closed by the server before it answered."""
+    """A reused connection was closed by the server before any byte of its answer.
+
+    ``unprocessed``: it was found closed before the request was written.
+    """
+
+    def __init__(self, unprocessed: bool = False) -> None:
+        super().__init__()
+        self.unprocessed = unprocessed
 
 
 class _Connection(asyncio.Protocol):
     __slots__ = (
+        "_activity",
+        "_loop",
+        "_read_timeout",
         "_reader",
+        "_timer",
         "_waiter",
+        "_write_started",
+        "_write_timeout",
+        "_writing",
         "closed",
         "first_byte_ns",
         "got_bytes",
-        "last_used",
         "transport",
     )
 
@@ -42,10 +60,10 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._reader = ResponseReader()
         self._waiter: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self.closed = False
         self.got_bytes = False
         self.first_byte_ns = 0
-        self.last_used = time.monotonic()
 
     @property
     def keep_alive(self) -> bool:
@@ -56,6 +74,8 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        if self._timer is not None:
+            self._activity = time.monotonic()
         if not self.got_bytes:
             self.got_bytes = True
             self.first_byte_ns = time.perf_counter_ns()
@@ -87,23 +107,79 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
         self.closed = True
 
-    async def exchange(self, payload: bytes) -> tuple[int, bytes, str | None]:
-        self._waiter = asyncio.get_running_loop().create_future()
+    async def exchange(
+        self, payload: bytes, read_timeout: float | None, write_timeout: float | None
+    ) -> tuple[int, bytes, str | None]:
+        if self.closed:
+            raise _StaleConnection(unprocessed=True)
+        loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
         reader = self._reader
         reader.start()
         self.got_bytes = False
         assert self.transport is not None
         self.transport.write(payload)
+        if read_timeout is not None or write_timeout is not None:
+            self._watch(loop, read_timeout, write_timeout)
         try:
             await self._waiter
         finally:
             self._waiter = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         return reader.status, reader.body, reader.retry_after
+
+    def _watch(
+        self, loop: asyncio.AbstractEventLoop, read: float | None, write: float | None
+    ) -> None:
+        """Watch this request's write and read limits (``time.monotonic``: the loop's clock)."""
+        self._loop = loop
+        self._read_timeout, self._write_timeout = read, write
+        self._write_started = self._activity = time.monotonic()
+        self._writing = False
+        self._check()
+
+    def _check(self) -> None:
+        """Fail the request if a limit ran out, else check again when the next one could.
+
+        Writing: the request is still in the transport's buffer. Reading: the
+        time since the last byte (or since the request left) counts. A limit
+        may be noticed late by one check, never early.
+        """
+        self._timer = None
+        if self._waiter is None or self._waiter.done() or self.transport is None:
+            return
+        now = time.monotonic()
+        read, write = self._read_timeout, self._write_timeout
+        if self.transport.get_write_buffer_size():
+            self._writing = True
+            due = now + read if read is not None else float("inf")
+            if write is not None:
+                if now - self._write_started >= write:
+                    self._fail(timed_out("write", write))
+                    return
+                due = min(due, self._write_started + write)
+        else:
+            if self._writing:  # it left since the last check: the wait for an answer starts
+                self._writing = False
+                self._activity = max(self._activity, now)
+            if read is None:
+                return
+            due = self._activity + read
+            if now >= due:
+                self._fail(timed_out("read", read))
+                return
+        self._timer = self._loop.call_at(due, self._check)
 
     def close(self) -> None:
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+
+def _usable(conn: _Connection, _idle: float) -> bool:
+    return not conn.closed
 
 
 class LeanTransport:
@@ -130,48 +206,60 @@ class LeanTransport:
         self._port = parts.port or (443 if https else 80)
         self._ssl = (ssl_context or client_ssl_context(base_url, pool)) if https else None
         self._tls_name = (server_name or self._host) if https else None
-        self._pool = pool
         self._keepalive = pool.keepalive
         self._writer = RequestWriter(parts, headers, pool.keepalive)
-        self._idle: collections.deque[_Connection] = collections.deque()
-        self._open = 0
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-        self._closed = False
+        self._pool: AsyncPool[_Connection] = AsyncPool(
+            max_connections=pool.max_connections,
+            max_keepalive=pool.max_keepalive_connections if pool.keepalive else 0,
+            keepalive_expiry=pool.keepalive_expiry,
+            usable=_usable,
+            close=_Connection.close,
+        )
+        limits = pool.timeouts
+        self._pool_timeout = limits.pool if limits else None
+        self._connect_timeout = limits.connect if limits else None
+        self._read_timeout = limits.read if limits else None
+        self._write_timeout = limits.write if limits else None
 
     async def send(
         self, method: str, target: str, body: bytes | None, timeout: float
     ) -> RawResponse:
         start = time.perf_counter_ns()
         payload = self._writer.request(method, target, body)
+        pool = self._pool
         try:
             async with asyncio.timeout(timeout):
-                for _ in range(2):  # a stale keep-alive connection gets one fresh retry
-                    conn, new = await self._acquire()
-                    sent = time.perf_counter_ns()
+                grant = await pool.acquire(self._pool_timeout)
+                new = grant is OPEN
+                conn = await self._connect() if new else grant
+                sent = time.perf_counter_ns()
+                while True:
                     try:
-                        status, content, retry_after = await conn.exchange(payload)
-                    except _StaleConnection:
-                        self._discard(conn)
-                        if new:
+                        status, content, retry_after = await conn.exchange(
+                            payload, self._read_timeout, self._write_timeout
+                        )
+                        break
+                    except _StaleConnection as stale:
+                        if new or not may_resend(method, unprocessed=stale.unprocessed):
+                            pool.discard(conn)
                             raise AccountTransportError(
                                 "connection closed before any answer"
+                                + ("" if new else f" (a {method} is not re-sent)")
                             ) from None
-                        continue
+                        conn.close()  # its slot is ours: re-send once on a fresh connection
+                        conn, new = await self._connect(), True
                     except BaseException:
-                        self._discard(conn)
+                        pool.discard(conn)
                         raise
-                    break
-                else:
-                    raise AccountTransportError("connection closed before any answer")
         except TimeoutError as error:
-            raise AccountTimeoutError(f"timed out after {timeout} s") from error
+            raise timed_out("total", timeout) from error
         except OSError as error:
             raise (
                 tls_failure(error) or AccountTransportError(f"{type(error).__name__}: {error}")
             ) from error
         end = time.perf_counter_ns()
         first = conn.first_byte_ns or end
-        self._release(conn)
+        pool.checkin(conn, self._keepalive and conn.keep_alive and not conn.closed)
         return RawResponse(
             status=status,
             body=content,
@@ -183,66 +271,25 @@ class LeanTransport:
             new_connection=new,
         )
 
-    async def _acquire(self) -> tuple[_Connection, bool]:
-        expiry = self._pool.keepalive_expiry
-        while True:
-            while self._idle:
-                conn = self._idle.pop()
-                if not conn.closed and time.monotonic() - conn.last_used < expiry:
-                    return conn, False
-                self._discard(conn)
-            if self._open < self._pool.max_connections:
-                self._open += 1
-                try:
-                    _, conn = await asyncio.get_running_loop().create_connection(
-                        _Connection,
-                        self._host,
-                        self._port,
-                        ssl=self._ssl,
-                        server_hostname=self._tls_name,
-                    )
-                except BaseException:
-                    self._open -= 1
-                    self._wake()
-                    raise
-                return conn, True
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
+    async def _connect(self) -> _Connection:
+        """Open a connection in a slot the pool granted; the slot goes back if that fails."""
+        try:
+            if self._connect_timeout is None:
+                return await self._open_connection()
             try:
-                await waiter
-            finally:
-                if not waiter.done():
-                    waiter.cancel()
+                async with asyncio.timeout(self._connect_timeout):
+                    return await self._open_connection()
+            except TimeoutError:
+                raise timed_out("connect", self._connect_timeout) from None
+        except BaseException:
+            self._pool.discard(None)
+            raise
 
-    def _release(self, conn: _Connection) -> None:
-        reusable = (
-            self._keepalive
-            and conn.keep_alive
-            and not conn.closed
-            and not self._closed
-            and len(self._idle) < self._pool.max_keepalive_connections
+    async def _open_connection(self) -> _Connection:
+        _, conn = await asyncio.get_running_loop().create_connection(
+            _Connection, self._host, self._port, ssl=self._ssl, server_hostname=self._tls_name
         )
-        if reusable:
-            conn.last_used = time.monotonic()
-            self._idle.append(conn)
-            self._wake()
-        else:
-            self._discard(conn)
-
-    def _discard(self, conn: _Connection) -> None:
-        conn.close()
-        self._open -= 1
-        self._wake()
-
-    def _wake(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
+        return conn
 
     async def aclose(self) -> None:
-        self._closed = True
-        while self._idle:
-            self._idle.pop().close()
-            self._open -= 1
+        self._pool.close()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from client import PoolSettings
+from client import PoolSettings, Timeouts
 from drivers.sweep import parse_grid
 from results import load_samples
 from tests.bench.conftest import bench, run_dir_from
@@ -27,6 +27,15 @@ def test_grid_is_every_combination_applied_to_the_base() -> None:
         parse_grid("max_conns=1,2", base)
     with pytest.raises(ValueError, match="is not key=value"):
         parse_grid("transport", base)
+
+
+def test_grid_varies_one_timeout_and_keeps_the_base_others() -> None:
+    base = PoolSettings(timeouts=Timeouts(connect=2.0))
+    pools = parse_grid("read_timeout=1,5", base)
+    assert [p.timeouts for p in pools] == [
+        Timeouts(connect=2.0, read=1.0),
+        Timeouts(connect=2.0, read=5.0),
+    ]
 
 
 def test_sweep_runs_each_cell_and_reports_connection_wait(tmp_path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from client.settings import PoolSettings
+from client.settings import PoolSettings, Timeouts
 from locustfiles.options import parse_pool, pool_text
 
 
@@ -15,6 +15,12 @@ def test_plain_settings_round_trip() -> None:
     pool = PoolSettings(max_keepalive_connections=3, max_connections=7, transport="gevent")
     assert parse_pool(pool_text(pool)) == pool
     assert "ca_cert" not in pool_text(pool) and "verify" not in pool_text(pool)
+
+
+def test_timeouts_round_trip() -> None:
+    pool = PoolSettings(transport="gevent", timeouts=Timeouts(connect=2.0, pool=0.5))
+    assert parse_pool(pool_text(pool)) == pool
+    assert "read_timeout" not in pool_text(pool)
 
 
 def test_tls_files_and_verify_round_trip_as_absolute_paths(

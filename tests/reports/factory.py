@@ -217,6 +217,7 @@ def _closed_loop(
         latency_ns=_lognormal_ms(rng, medians, n),
         pool=pool,
         error_rate=error_rate,
+        worker=np.arange(n) % level + 1,  # a fair pool: the workers take turns
     )
     steps.append(
         {
@@ -465,3 +466,66 @@ def meta(spec: Spec) -> dict[str, Any]:
         "started_at": "2026-11-26T04:15:00+00:00",
         "ended_at": "2026-11-26T04:17:10+00:00",
     }
+
+
+@dataclass(frozen=True)
+class PoolWindow:
+    """One closed-loop window whose pool behaviour is chosen: churn and starved workers."""
+
+    pool: str
+    concurrency: int = 20
+    requests: int = 4000
+    duration_s: float = 2.0
+    median_ms: float = 5.0
+    churn: float = 0.0  # share of requests that opened a connection; they are 8x slower
+    starved: int = 0  # workers that sent only ``starved_requests`` each; the rest take turns
+    starved_requests: int = 0
+    unknown: int = 0  # requests whose connection is unknown (new_connection = -1)
+    error_rate: float = 0.0
+
+
+def make_pool_run(
+    root: Path, windows: Sequence[PoolWindow], name: str, kind: str = "sweep", seed: int = 7
+) -> Path:
+    """A run folder of closed-loop windows (``sweep`` or ``throughput``), one per spec."""
+    rng = np.random.default_rng(seed)
+    cols = _Columns(rng)
+    clock = _Clock()
+    steps: list[dict[str, Any]] = []
+    phase = "sweep" if kind == "sweep" else "throughput"
+    for w in windows:
+        n = w.requests
+        start, end = clock.take(w.duration_s)
+        starts = np.sort(rng.integers(start, end, n)).astype(np.int64)
+        latency = _lognormal_ms(rng, w.median_ms, n)
+        new = np.zeros(n, np.int8)
+        order = rng.permutation(n)
+        opened = order[: round(w.churn * n)]
+        new[opened] = 1
+        latency[opened] *= 8
+        new[order[len(opened) : len(opened) + w.unknown]] = -1
+        starved = np.repeat(np.arange(1, w.starved + 1), w.starved_requests)
+        others = np.arange(n - len(starved)) % (w.concurrency - w.starved) + w.starved + 1
+        worker = rng.permutation(np.concatenate([starved, others]))
+        step = f"c={w.concurrency}"
+        cols.add(
+            phase=phase,
+            step=step,
+            concurrency=w.concurrency,
+            operation=_mix(rng, n),
+            start_ns=starts,
+            latency_ns=latency,
+            pool=w.pool,
+            error_rate=w.error_rate,
+            new_connection=new,
+            worker=worker,
+        )
+        steps.append(_step(phase, step, w.concurrency, start, end, w.pool))
+        clock.gap()
+    path = Path(root) / name
+    path.mkdir(parents=True)
+    folder = RunFolder(path)
+    pq.write_table(cols.table(), folder.samples_path, compression="zstd", compression_level=1)
+    folder.write_json("meta.json", meta(Spec(kind="sweep" if kind == "sweep" else "run")))
+    folder.write_json("summary.json", {"complete": True, "cut_short": None, "steps": steps})
+    return path
