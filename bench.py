@@ -18,22 +18,46 @@ import math
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
 from client.config import TOKEN_ENV
+from client.settings import TRANSPORTS
 from drivers import interrupts
-from drivers.scenario import Scenario, ScenarioError, load_scenario
-from drivers.standard_run import ALL_PHASES, RunOptions, execute
+from drivers.standard_run import ALL_PHASES, Outcome, RunOptions, execute
 from drivers.sweep import SweepSpec, parse_grid
 from drivers.target import INSECURE_WARNING, TargetUnreachable, target
 from drivers.terminal import print_summary
+from locustfiles.options import LOCUST_TRANSPORTS, parse_pool
 from mock_service.launcher import MockStartError
 from results.redaction import redact_url, register_secret, register_url, scrub
+from results.run_format import RunFormatError
+from workload.scenario import Scenario, ScenarioError, load_scenario
 
-EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1  # an I/O or internal failure: the cause in one line, --debug for the traceback
+EXIT_BAD_INPUT = 2  # input the user can fix: one line naming it
+
+
+class BadInput(Exception):
+    """Input the user can fix (a flag's value, a file they named): exit 2 with this one line.
+
+    Raised where a value is checked after argparse, when the check needs more than one
+    flag; errors of the harness's own modules that are always the user's (a scenario
+    file, a target that does not answer...) are listed in :data:`USER_ERRORS`.
+    """
+
+
+#: what main() answers with exit 2 and one line; anything else is a failure (exit 1)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    BadInput,
+    ScenarioError,  # the scenario file
+    TargetUnreachable,  # --target does not answer, or its certificate is not trusted
+    MockStartError,  # the embedded mock refused --profile, --accounts or the TLS files
+    RunFormatError,  # a run folder from a newer harness
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -76,7 +100,28 @@ def _phases(text: str) -> tuple[str, ...]:
     return names
 
 
-def _add_target_flags(cmd: argparse.ArgumentParser) -> None:
+#: the engines of bench.py's asyncio drivers: all but gevent, the one sync-only engine
+DRIVER_TRANSPORTS = tuple(t for t in TRANSPORTS if t != "gevent")
+
+
+def _driver_pool(text: str) -> PoolSettings:
+    """``--pool`` of run, sweep and demo: ``PoolSettings.parse``, on an asyncio engine."""
+    pool = PoolSettings.parse(text)
+    if pool.transport not in DRIVER_TRANSPORTS:
+        raise ValueError(
+            f"transport={pool.transport} is for Locust's users (bench.py locust); "
+            f"bench.py's drivers run on {', '.join(DRIVER_TRANSPORTS)}"
+        )
+    return pool
+
+
+def _add_target_flags(
+    cmd: argparse.ArgumentParser,
+    pool: Callable[[str], PoolSettings] = _driver_pool,
+    transports: Sequence[str] = DRIVER_TRANSPORTS,
+) -> None:
+    """--target, --pool, the token and TLS flags; ``pool`` parses --pool for the command's
+    engines (``transports``, the first one the default)."""
     cmd.add_argument(
         "--target",
         metavar="URL",
@@ -109,11 +154,12 @@ def _add_target_flags(cmd: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument(
         "--pool",
-        type=_checked(PoolSettings.parse, "key=value pairs"),
-        default=PoolSettings(),
+        type=_checked(pool, "key=value pairs"),
+        default=pool(""),
         metavar="SETTINGS",
-        help="e.g. max_keepalive=20,max_connections=100,keepalive_expiry=60,"
-        "transport=aiohttp|httpx,mode=pooled|no_keepalive|client_per_request",
+        help="key=value pairs, e.g. max_keepalive=20,max_connections=100,keepalive_expiry=60; "
+        f"transport={'|'.join(transports)} (default: {transports[0]}); "
+        "mode=pooled|no_keepalive|client_per_request",
     )
     tls = cmd.add_argument_group("TLS (https targets)")
     tls.add_argument(
@@ -147,9 +193,9 @@ def _with_tls(args: argparse.Namespace) -> None:
     if getattr(args, "pool", None) is None:
         return
     if args.tls and args.target:
-        raise ValueError("--tls starts the embedded mock on https; with --target, use https://")
+        raise BadInput("--tls starts the embedded mock on https; with --target, use https://")
     if args.client_key and not args.client_cert:
-        raise ValueError("--client-key needs --client-cert")
+        raise BadInput("--client-key needs --client-cert")
     changes = {
         "ca_cert": args.ca_cert,
         "client_cert": args.client_cert,
@@ -159,7 +205,16 @@ def _with_tls(args: argparse.Namespace) -> None:
     if args.insecure:
         changes["verify"] = False
     if changes:
-        args.pool = dataclasses.replace(args.pool, **changes)
+        args.pool = _user_input(dataclasses.replace, args.pool, **changes)
+
+
+def _user_input(parse: Callable[..., Any], *values: Any, **changes: Any) -> Any:
+    """``parse(*values, **changes)``, a value checked after argparse (it needs other flags
+    too): its ValueError is the user's input, so it becomes BadInput with the same words."""
+    try:
+        return parse(*values, **changes)
+    except ValueError as error:
+        raise BadInput(str(error)) from error
 
 
 def _read_token(path: str) -> str:
@@ -230,6 +285,13 @@ def _add_run_flags(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--no-report", action="store_true", help="skip the report at the end")
 
 
+def _run_time(text: str) -> str:
+    from locustfiles.launch import parse_timespan  # Locust's own form, checked before it starts
+
+    parse_timespan(text)
+    return text
+
+
 def _non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -237,8 +299,12 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+DEBUG_HELP = "on a failure, print the traceback too (before the one-line message)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="bench.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=Parser
     )
@@ -299,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     locust = commands.add_parser("locust", help="Locust headless with the reference client")
-    _add_target_flags(locust)
+    _add_target_flags(locust, parse_pool, LOCUST_TRANSPORTS)
     locust.add_argument("--users", type=_positive(int), default=100, metavar="N")
     locust.add_argument(
         "--spawn-rate",
@@ -310,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     locust.add_argument(
         "--run-time",
+        type=_checked(_run_time, "e.g. 30s, 5m or 1h30m"),
         default="60s",
         metavar="T",
         help="Locust's --run-time: 30s, 5m, 1h30m (default: 60s)",
@@ -357,6 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_cmd = commands.add_parser("demo", help="walk the client through every operation once")
     _add_target_flags(demo_cmd)
+    for command in commands.choices.values():  # `bench.py run ... --debug` works too
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
     return parser
 
 
@@ -374,7 +445,6 @@ def _options(args: argparse.Namespace, scenario: Scenario, **changes: Any) -> Ru
         token=args.token,
         pin=not args.no_pin,
         loop=args.loop,
-        report=not args.no_report,
         tls=args.tls,
         **changes,
     )
@@ -385,20 +455,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = _options(
         args, scenario, phases=args.phases, rate=args.rate, rate_duration_s=args.rate_duration
     )
-    return execute(options).exit_code
+    return report_after_run(execute(options), wanted=not args.no_report)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     spec = SweepSpec(
-        pools=parse_grid(args.pool_grid, args.pool),
+        pools=_user_input(parse_grid, args.pool_grid, args.pool),
         concurrency=args.concurrency,
         duration_s=args.duration,
         warmup_s=args.warmup,
     )
     if args.label is None:
         args.label = "sweep"
-    return execute(_options(args, scenario, sweep=spec)).exit_code
+    outcome = execute(_options(args, scenario, sweep=spec))
+    return report_after_run(outcome, wanted=not args.no_report)
+
+
+def report_after_run(outcome: Outcome, *, wanted: bool) -> int:
+    """Build the finished run's report; a failure is said and leaves the run's exit code."""
+    if not wanted or not outcome.kept:
+        return outcome.exit_code
+    try:
+        from reports import build_report
+    except ImportError:  # the report's extras are not installed: the run stands alone
+        return outcome.exit_code
+    try:
+        paths = build_report(outcome.run_dir)
+    except Exception as error:  # the run's data is already safe on disk
+        print(f"report: could not be built ({type(error).__name__}: {error})")
+    else:
+        print(f"report: {paths.html}")
+    return outcome.exit_code
 
 
 async def demo(url: str, pool: PoolSettings, token: str | None = None) -> None:
@@ -463,8 +551,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_locust(args: argparse.Namespace) -> int:
     from locustfiles.launch import RunInterrupted, run_locust
 
-    if args.pool.transport in ("lean", "aiohttp"):  # async engines: users take the gevent one
-        args.pool = dataclasses.replace(args.pool, transport="gevent")
     if not args.pool.verify:
         print(INSECURE_WARNING, file=sys.stderr)
     try:
@@ -497,17 +583,23 @@ def cmd_locust(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from reports import build_report
+    from reports import ReportInputError, build_report
 
-    paths = build_report(args.run_dir, out_dir=args.out)
+    try:
+        paths = build_report(args.run_dir, out_dir=args.out)
+    except ReportInputError as error:  # not a run folder, or a file it lacks
+        raise BadInput(str(error)) from error
     print(f"report: {paths.html}\n        {paths.markdown}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from reports import compare_runs
+    from reports import ReportInputError, compare_runs
 
-    result = compare_runs(args.baseline, args.candidate, fail_on=args.fail_on, out_dir=args.out)
+    try:
+        result = compare_runs(args.baseline, args.candidate, fail_on=args.fail_on, out_dir=args.out)
+    except ReportInputError as error:  # a folder that is not a run, runs that do not compare
+        raise BadInput(str(error)) from error
     verdicts = result.frame()
     counts = verdicts["verdict"].value_counts().to_dict() if len(verdicts) else {}
     print(", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())) or "no cells")
@@ -530,16 +622,34 @@ COMMANDS = {
 }
 
 
+def _failed(args: argparse.Namespace, error: Exception, code: int) -> int:
+    """One line on stderr naming the problem (scrubbed of secrets), after the traceback
+    with --debug; exit 2 for the user's input, 1 for a failure with its cause."""
+    if args.debug:
+        print(scrub("".join(traceback.format_exception(error))), file=sys.stderr, end="")
+    if code == EXIT_BAD_INPUT:
+        text = str(error)
+    else:  # an OSError names its file and errno (a full disk); anything else is a bug
+        text = str(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        text += "" if args.debug else " (bench.py --debug shows the traceback)"
+    line = "; ".join(part.strip() for part in text.splitlines() if part.strip())
+    print(scrub(f"bench.py {args.command}: {line}"), file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 a failure (I/O, the harness itself, a run cut short, a --fail-on
+    gate), 2 bad input, 3 the target failed the preflight, 130/143 interrupted."""
     args = build_parser().parse_args(argv)
     _resolve_secrets(args)
     try:
         with interrupts.sigterm_raises():  # a CI timeout or `docker stop` keeps results like Ctrl-C
             _with_tls(args)
             return COMMANDS[args.command](args)
-    except (ScenarioError, ValueError, MockStartError, TargetUnreachable, OSError) as error:
-        print(scrub(f"bench.py {args.command}: {error}"), file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except USER_ERRORS as error:
+        return _failed(args, error, EXIT_BAD_INPUT)
+    except Exception as error:  # a full disk mid-run, or a bug: the cause, not "bad input"
+        return _failed(args, error, EXIT_FAILED)
     except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM as interrupts.Terminated
         signum = interrupts.signal_of(error)
         print(f"bench.py {args.command}: {interrupts.reason(signum)}", file=sys.stderr)

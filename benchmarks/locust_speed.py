@@ -35,9 +35,10 @@ from pathlib import Path
 
 from benchmarks._harness import free_port, machine, median, server_process
 from client.histogram import LatencyHistogram
-from drivers.scenario import OPERATIONS, scenario_from_dict
 from locustfiles.launch import ROOT, run_locust
 from results.run_folder import RunFolder
+from workload.operations import MIX_OPERATIONS
+from workload.scenario import scenario_from_dict
 
 SERVER_CPU, LOCUST_CPU = 0, 1
 VARIANTS = ("FastHttpUser", "HttpUser", "reference (gevent)", "reference (httpx)")
@@ -107,7 +108,7 @@ def _reference(
     transport: str, url: str, seconds: int, users: int, work: Path, rate: float = 0.0
 ) -> Row:
     reads = scenario_from_dict(
-        {"weights": {op: int(op == "get_account_profile") for op in OPERATIONS}}, "reads"
+        {"weights": {op: int(op == "get_account_profile") for op in MIX_OPERATIONS}}, "reads"
     )
     run_dir = run_locust(
         users=users,

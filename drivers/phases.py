@@ -18,25 +18,17 @@ from typing import Any
 import numpy as np
 
 from client import AccountClient, AccountServiceError, PoolSettings, RetryPolicy
+from client.settings import POOL_MODES
 from drivers.health import HealthMonitor
 from drivers.loops import TargetDown, closed_loop, open_loop
-from drivers.mix import OPERATIONS, Mix, create_accounts
+from drivers.mix import Mix, create_accounts
 from drivers.progress import Progress
 from drivers.recorder import Label, Recorder
-from drivers.run_data import RunData
-from drivers.scenario import Scenario
-
-#: operations of the "Single Request Latency" table (the seed's six, then by-email)
-LATENCY_OPERATIONS = (
-    "get_account_profile",
-    "ensure_account",
-    "update_account_profile",
-    "update_account_preferences",
-    "list_accounts",
-    "search_accounts",
-    "get_account_by_email",
-)
-POOL_MODES = ("pooled", "no_keepalive", "client_per_request")
+from workload.flow import run_flow
+from workload.operations import LATENCY_OPERATIONS
+from workload.policy import Policy
+from workload.run_data import RunData
+from workload.scenario import Scenario
 
 
 @dataclass
@@ -54,6 +46,11 @@ class RunContext:
     health: list[dict[str, Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     client: AccountClient | None = None
+
+    @property
+    def policy(self) -> Policy:
+        """The workload policy over the run's own accounts (all its state is in ``data``)."""
+        return Policy(self.data)
 
     def new_client(self, pool: PoolSettings | None = None) -> AccountClient:
         client = AccountClient(
@@ -103,7 +100,7 @@ async def prepare_data(ctx: RunContext) -> None:
     async with ctx.progress.track(
         "set-up: creating run accounts", requests=ctx.scenario.data.accounts
     ):
-        await create_accounts(ctx.client, ctx.data, ctx.scenario.data.accounts)
+        await create_accounts(ctx.client, ctx.policy, ctx.scenario.data.accounts)
 
 
 @dataclass(slots=True)
@@ -146,25 +143,25 @@ async def latency_phase(ctx: RunContext) -> None:
     client = ctx.client
     assert client is not None
     spec = ctx.scenario.latency
+    policy = ctx.policy
     for op in LATENCY_OPERATIONS:
-        call = OPERATIONS[op]
         for _ in range(spec.warmup):
-            await _quietly(call(client, ctx.data))
+            await _quietly(run_flow(client, policy.flow(op)))
         async with measured(ctx, "latency", op, 1, requests=spec.requests):
             for _ in range(spec.requests):
                 if ctx.stopped():
                     raise TargetDown("the target stopped answering")
-                await _quietly(call(client, ctx.data))
+                await _quietly(run_flow(client, policy.flow(op)))
 
 
 async def throughput_phase(ctx: RunContext) -> None:
     client = ctx.client
     assert client is not None
     spec = ctx.scenario.throughput
-    mix = Mix(ctx.scenario.weight_map)
+    mix, policy = Mix(ctx.scenario.weight_map), ctx.policy
 
     def request() -> Any:
-        return mix.next()(client, ctx.data)
+        return run_flow(client, policy.flow(mix.next()))
 
     for concurrency in spec.concurrency:
         step = f"c={concurrency}"
@@ -193,7 +190,7 @@ async def pooling_phase(ctx: RunContext) -> None:
         client.metrics.subscribe(keep)
         async with client, measured(ctx, "pooling", mode, 1, pool=pool, requests=n):
             for _ in range(n):
-                await _quietly(client.get_account_profile(ctx.data.any_stable().user_id))
+                await _quietly(client.execute(ctx.policy.profile_read()))
         values = np.array([latency for latency, _ in seen]) / 1e6
         opened = np.array([latency for latency, new in seen if new]) / 1e6
         rest = values[1:] if mode == "pooled" and len(values) > 1 else values
@@ -225,18 +222,18 @@ async def batch_phase(ctx: RunContext) -> None:
     client = ctx.client
     assert client is not None
     count = ctx.scenario.batch.count
-    ids = [ctx.data.any_stable().user_id for _ in range(count)]
-    await asyncio.gather(*(_quietly(client.get_account_profile(u)) for u in ids))  # warm pool
+    reads = [ctx.policy.profile_read() for _ in range(count)]
+    await asyncio.gather(*(_quietly(client.execute(read)) for read in reads))  # warm pool
     async with measured(ctx, "batch", "sequential", 1, requests=count):
         t0 = time.perf_counter()
-        for user_id in ids:
-            await _quietly(client.get_account_profile(user_id))
+        for read in reads:
+            await _quietly(client.execute(read))
         sequential = time.perf_counter() - t0
     opened: list[bool] = []
     unsubscribe = client.metrics.subscribe(lambda r: opened.append(bool(r.new_connection)))
     async with measured(ctx, "batch", "gather", count, requests=count):
         t0 = time.perf_counter()
-        await asyncio.gather(*(_quietly(client.get_account_profile(u)) for u in ids))
+        await asyncio.gather(*(_quietly(client.execute(read)) for read in reads))
         gathered = time.perf_counter() - t0
     unsubscribe()
     ctx.extras["batch"] = {
@@ -252,11 +249,11 @@ async def batch_phase(ctx: RunContext) -> None:
 async def open_loop_phase(ctx: RunContext, rate: float, duration_s: float) -> None:
     client = ctx.client
     assert client is not None
-    mix = Mix(ctx.scenario.weight_map, seed=2)
+    mix, policy = Mix(ctx.scenario.weight_map, seed=2), ctx.policy
     step = f"rate={rate:g}"
 
     def request() -> Any:
-        return mix.next()(client, ctx.data)
+        return run_flow(client, policy.flow(mix.next()))
 
     async with measured(ctx, "open_loop", step, 0, seconds=duration_s) as window:
         window.end = window.start + int(duration_s * 1e9)

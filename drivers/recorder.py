@@ -50,10 +50,7 @@ class Recorder:
         label = self.label
         if label is None:
             return
-        intended = INTENDED_NS.get()
-        start = (record.start_ns if intended is None else intended) - self.origin_ns
-        self.last_start_ns = max(self.last_start_ns, start)
-        self.samples.add(
+        start = self.samples.add(
             record,
             phase=label.phase,
             step=label.step,
@@ -61,8 +58,9 @@ class Recorder:
             pool=label.pool,
             origin_ns=self.origin_ns,
             worker=WORKER.get(),
-            intended_ns=intended,
+            intended_ns=INTENDED_NS.get(),
         )
+        self.last_start_ns = max(self.last_start_ns, start)
 
     @property
     def target_down(self) -> bool:

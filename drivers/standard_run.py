@@ -25,8 +25,6 @@ from drivers.mix import delete_accounts
 from drivers.preflight import PreflightFailed, preflight
 from drivers.progress import Progress
 from drivers.recorder import Recorder
-from drivers.run_data import RunData, run_prefix
-from drivers.scenario import Scenario
 from drivers.sweep import SweepSpec, sweep_phase
 from drivers.target import INSECURE_WARNING, target
 from drivers.terminal import print_summary
@@ -34,6 +32,8 @@ from results import RunFolder, SampleBuffer, new_run_dir
 from results.meta import base_meta, now_iso
 from results.redaction import redact_url
 from results.summary import summarize
+from workload.run_data import RunData, run_prefix
+from workload.scenario import Scenario
 
 ALL_PHASES = ("latency", "throughput", "pooling", "batch")
 
@@ -57,7 +57,6 @@ class RunOptions:
     token: str | None = None
     pin: bool = True
     loop: str = "uvloop"
-    report: bool = True
     sweep: SweepSpec | None = None
     tls: bool = False  # the embedded mock on https, with a throwaway CA
 
@@ -71,6 +70,11 @@ class Outcome:
     run_dir: Path
     summary: dict[str, Any]
     exit_code: int
+
+    @property
+    def kept(self) -> bool:
+        """False when nothing was measured and no run folder was kept."""
+        return self.exit_code != EXIT_PREFLIGHT
 
 
 def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
@@ -122,8 +126,6 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
         return outcome
     print_summary(outcome.summary, out=out)
     print(f"\nrun folder: {outcome.run_dir}", file=out)
-    if options.report:
-        _build_report(outcome.run_dir, out)
     return outcome
 
 
@@ -249,16 +251,3 @@ def _open_loop_rows(frame: pd.DataFrame, runs: list[dict[str, Any]]) -> list[dic
             }
         )
     return rows
-
-
-def _build_report(run_dir: Path, out: TextIO) -> None:
-    try:
-        from reports import build_report
-    except ImportError:
-        return
-    try:
-        paths = build_report(run_dir)
-    except Exception as error:  # the run's data is already safe on disk
-        print(f"report: could not be built ({type(error).__name__}: {error})", file=out)
-        return
-    print(f"report: {getattr(paths, 'html', paths)}", file=out)

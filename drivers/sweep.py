@@ -13,6 +13,7 @@ from client.settings import TIMEOUT_KEYS
 from drivers.loops import closed_loop
 from drivers.mix import Mix
 from drivers.phases import RunContext, measured
+from workload.flow import run_flow
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +61,12 @@ def _explicit(combo: tuple[str, ...], parsed: PoolSettings, base: PoolSettings) 
 
 
 async def sweep_phase(ctx: RunContext, spec: SweepSpec) -> None:
-    mix = Mix(ctx.scenario.weight_map, seed=3)
+    mix, policy = Mix(ctx.scenario.weight_map, seed=3), ctx.policy
     for pool in spec.pools:
         client = ctx.new_client(pool)
 
         def request(client: Any = client) -> Any:
-            return mix.next()(client, ctx.data)
+            return run_flow(client, policy.flow(mix.next()))
 
         async with client:
             for concurrency in spec.concurrency:

@@ -8,10 +8,13 @@ Every call goes through :class:`~client.SyncAccountClient` (on the gevent
 transport unless ``--account-pool transport=httpx``) and reaches Locust's
 statistics as one row per operation; failures carry the client's error
 class. The task weights are the scenario's (``scenarios/default.toml``, the
-same file as ``bench.py``); see ``locustfiles/options.py`` for every option
-and its environment variable. Each user creates its own accounts in
-``on_start`` under a run-specific prefix and mutates only those; reads also
-go to a shared set of existing accounts that no user mutates.
+same file as ``bench.py``) and each task runs the workload policy's flow for
+its operation (``workload.policy``), the very calls ``bench.py run`` makes.
+See ``locustfiles/options.py`` for every option and its environment variable.
+
+Each user creates its own accounts in ``on_start`` under the process's
+run-specific prefix; the users of a process share those accounts, as the
+asyncio drivers' workers share the run's, and mutate nothing else.
 """
 
 from __future__ import annotations
@@ -23,87 +26,50 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
-import functools
-import itertools
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import gevent.lock
 from locust import User, events
 from locust.env import Environment
 
 from client import AccountServiceError, SyncAccountClient
-from client.models import AccountSummary
 from locustfiles import options
 from locustfiles.pacing import Pacer
 from locustfiles.plugin import MEASUREMENT
+from workload.flow import run_flow_sync
+from workload.policy import Policy
+from workload.run_data import RunData
 
-THEMES = ("light", "dark", "auto")
-LANGUAGES = ("en", "de", "fr", "es", "ja")
-#: share of profile reads that go to the shared set rather than the user's own accounts
-SHARED_READ_SHARE = 0.85
-SHARED_SET_SIZE = 100
+#: marks the accounts of Locust runs (``bench.py run``'s are ``hx-...@harness.example.com``)
 ID_MARK = "loadtest-"
-EMAIL_DOMAIN = "@loadtest.example.com"
-_user_numbers = itertools.count()
+EMAIL_DOMAIN = "loadtest.example.com"
 
 
-@dataclass(slots=True)
-class Owned:
-    user_id: str
-    email: str
-    name: str
+class ProcessAccounts:
+    """The accounts this process's users created, and the policy over them.
 
-
-class SharedReads:
-    """Accounts that no user mutates, listed once per process by the first user to ask."""
+    Renewed when the run prefix changes (a new test in the web UI), so a test
+    never works on the accounts of the one before.
+    """
 
     def __init__(self) -> None:
-        self.accounts: list[AccountSummary] | None = None
-        self.words: list[str] = []
-        self._lock = gevent.lock.Semaphore()
+        self._policy: Policy | None = None
 
-    def reset(self) -> None:
-        self.accounts, self.words = None, []
-
-    def get(self, client: SyncAccountClient) -> list[AccountSummary]:
-        with self._lock:
-            if self.accounts is None:
-                try:
-                    page = client.list_accounts(page=1, page_size=SHARED_SET_SIZE, is_active=True)
-                except AccountServiceError:
-                    page = {"accounts": []}
-                # never read what load-test users (of this or another run) may deactivate
-                self.accounts = [a for a in page["accounts"] if not _is_load_test(a)]
-                self.words = sorted({w for a in self.accounts for w in a.name.split() if w})
-            return self.accounts
+    def policy(self, run_prefix: str) -> Policy:
+        prefix = f"{ID_MARK}{run_prefix}"
+        if self._policy is None or self._policy.data.prefix != prefix:
+            data = RunData(prefix=prefix, rng=random.Random(), domain=EMAIL_DOMAIN)
+            self._policy = Policy(data)
+        return self._policy
 
 
-def _is_load_test(account: AccountSummary) -> bool:
-    return account.user_id.startswith(ID_MARK) or account.email.endswith(EMAIL_DOMAIN)
-
-
-SHARED = SharedReads()
+ACCOUNTS = ProcessAccounts()
 _shared_clients: dict[tuple[str, options.UserSettings], SyncAccountClient] = {}
 
 
-def _quiet(operation: Callable[[AccountServiceUser], Any]) -> Callable[[AccountServiceUser], Any]:
-    """Failures are already in Locust's statistics (via the client's record): carry on."""
-
-    @functools.wraps(operation)
-    def task(self: AccountServiceUser) -> Any:
-        try:
-            return operation(self)
-        except AccountServiceError:
-            return None
-
-    return task
-
-
 class AccountServiceUser(User):
-    """One simulated caller; its tasks are the client's operations, weighted by the scenario."""
+    """One simulated caller; its tasks are the workload's operations, weighted by the scenario."""
 
     host = "http://127.0.0.1:8202"
 
@@ -111,12 +77,8 @@ class AccountServiceUser(User):
         super().__init__(environment)
         self.settings = MEASUREMENT.settings
         self.rng = random.Random()
-        self.number = next(_user_numbers)
-        self.active: list[Owned] = []
-        self.inactive: list[Owned] = []
-        self.created = 0
-        self.shared: list[AccountSummary] = []
         self.client = self._client()
+        self.policy = ACCOUNTS.policy(MEASUREMENT.run_prefix)
         self.pacer = Pacer(self.settings.rate, self.rng) if self.settings.rate else None
 
     def _client(self) -> SyncAccountClient:
@@ -140,8 +102,7 @@ class AccountServiceUser(User):
     def on_start(self) -> None:
         for _ in range(self.settings.own_accounts):
             with contextlib.suppress(AccountServiceError):
-                self._create()
-        self.shared = SHARED.get(self.client)
+                run_flow_sync(self.client, self.policy.create_account())
         if self.pacer is not None:
             self.pacer.start()
 
@@ -149,103 +110,28 @@ class AccountServiceUser(User):
         if self.settings.client_scope == "user":
             self.client.close()
 
-    # -- own accounts ----------------------------------------------------------------
+    def perform(self, operation: str) -> None:
+        """Run the policy's flow for ``operation``; a failure is already in Locust's statistics."""
+        with contextlib.suppress(AccountServiceError):
+            run_flow_sync(self.client, self.policy.flow(operation))
 
-    def _create(self) -> Owned:
-        n = self.created
-        self.created += 1
-        tag = f"{ID_MARK}{MEASUREMENT.run_prefix}-{self.number}-{n}"
-        account = self.client.ensure_account(
-            auth0_id=tag, email=f"{tag}{EMAIL_DOMAIN}", name=f"Load User {self.number}"
-        )
-        owned = Owned(account.user_id, account.email, account.name)
-        self.active.append(owned)
-        return owned
 
-    def _own(self) -> Owned:
-        """An active account of this user's (creating one when none is left)."""
-        return self.rng.choice(self.active) if self.active else self._create()
+def operation_task(operation: str) -> Callable[[AccountServiceUser], None]:
+    """A Locust task that performs ``operation``, named after it."""
 
-    def _read_target(self) -> str:
-        if self.shared and self.rng.random() < SHARED_READ_SHARE:
-            return self.rng.choice(self.shared).user_id
-        return self._own().user_id
+    def task(user: AccountServiceUser) -> None:
+        user.perform(operation)
 
-    # -- tasks: one per operation, named as the client's methods ----------------------------
-
-    @_quiet
-    def get_account_profile(self) -> None:
-        self.client.get_account_profile(self._read_target())
-
-    @_quiet
-    def search_accounts(self) -> None:
-        words = SHARED.words or ["Load"]
-        self.client.search_accounts(self.rng.choice(words), limit=20)
-
-    @_quiet
-    def list_accounts(self) -> None:
-        self.client.list_accounts(page=self.rng.randint(1, 5), page_size=50)  # as bench.py's mix
-
-    @_quiet
-    def get_account_by_email(self) -> None:
-        if self.shared and self.rng.random() < 0.5:
-            self.client.get_account_by_email(self.rng.choice(self.shared).email)
-        else:
-            self.client.get_account_by_email(self._own().email)
-
-    @_quiet
-    def ensure_account(self) -> None:
-        """Login: ensure an existing account; replace accounts that were deleted."""
-        if len(self.active) < self.settings.own_accounts:
-            self._create()
-            return
-        own = self._own()
-        self.client.ensure_account(auth0_id=own.user_id, email=own.email, name=own.name)
-
-    @_quiet
-    def update_account_preferences(self) -> None:
-        self.client.update_account_preferences(
-            self._own().user_id,
-            theme=self.rng.choice(THEMES),
-            language=self.rng.choice(LANGUAGES),
-            notification_email=self.rng.random() < 0.5,
-        )
-
-    @_quiet
-    def update_account_profile(self) -> None:
-        self.client.update_account_profile(
-            self._own().user_id, name=f"Load User {self.number}.{self.rng.randint(0, 999)}"
-        )
-
-    @_quiet
-    def change_account_status(self) -> None:
-        """Deactivate one of this user's accounts, or reactivate one it deactivated."""
-        if self.inactive and (len(self.active) > 1 or self.rng.random() < 0.5):
-            owned = self.inactive.pop(self.rng.randrange(len(self.inactive)))
-            self.client.change_account_status(owned.user_id, True, reason="load test")
-            self.active.append(owned)
-            return
-        owned = self._own()
-        self.client.change_account_status(owned.user_id, False, reason="load test")
-        self.active.remove(owned)
-        self.inactive.append(owned)
-
-    @_quiet
-    def delete_account(self) -> None:
-        """Soft-delete one of this user's accounts; ``ensure_account`` replaces it later."""
-        owned = self._own()
-        self.client.delete_account(owned.user_id, reason="load test")
-        self.active.remove(owned)
+    task.__name__ = task.__qualname__ = operation
+    return task
 
 
 def weighted_tasks(weights: dict[str, int]) -> list[Callable[..., Any]]:
-    """Locust's task list: each operation's method repeated by its weight."""
-    return [
-        getattr(AccountServiceUser, op)
-        for op, weight in weights.items()
-        for _ in range(weight)
-        if hasattr(AccountServiceUser, op)
-    ]
+    """Locust's task list: each operation's task repeated by its weight."""
+    tasks = []
+    for op, weight in weights.items():
+        tasks += [operation_task(op)] * weight
+    return tasks
 
 
 def _new_client(host: str, s: options.UserSettings) -> SyncAccountClient:
@@ -264,7 +150,6 @@ def _configure(environment: Environment, **_: Any) -> None:
     """Apply this test's settings (on workers: the master's) before users spawn."""
     settings = options.resolve(environment.parsed_options)
     AccountServiceUser.tasks = weighted_tasks(settings.weights)
-    SHARED.reset()
 
 
 @events.test_stop.add_listener
@@ -287,7 +172,7 @@ if __name__ == "__main__":
         def every_operation_once(self) -> None:
             for op, weight in self.settings.weights.items():
                 if weight:
-                    getattr(self, op)()
+                    self.perform(op)
             raise StopUser
 
     OnceUser.tasks = [OnceUser.every_operation_once]

@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from client.histogram import LatencyHistogram
 from locustfiles.health import HealthSeries
-from locustfiles.recorder import WIRE_COLUMNS
-from results.schema import SCHEMA
+from locustfiles.recorder import PHASE
+from results.samples import SampleRows, samples_table
 
 RAMP = "ramp"
 
@@ -29,12 +29,8 @@ class WorkerState:
     histograms: dict[str, LatencyHistogram] = field(default_factory=dict)
     errors: dict[str, dict[str, int]] = field(default_factory=dict)
     rows_reported: int = 0
-    chunks: list[dict[str, np.ndarray]] = field(default_factory=list)
+    rows_received: int = 0
     health: HealthSeries = field(default_factory=HealthSeries)
-
-    @property
-    def rows_received(self) -> int:
-        return sum(len(c["latency_ns"]) for c in self.chunks)
 
     @property
     def requests(self) -> int:
@@ -79,8 +75,8 @@ class Aggregate:
 
     def __init__(self) -> None:
         self.workers: dict[int, WorkerState] = {}
-        self.operations: list[str] = []
-        self.error_names: list[str] = [""]
+        # success first, as the drivers' runs usually have it
+        self.rows = SampleRows({"phase": [PHASE], "error": [""]})
 
     def add(self, worker: int, payload: dict[str, Any]) -> None:
         state = self.workers.setdefault(worker, WorkerState())
@@ -89,25 +85,9 @@ class Aggregate:
         }
         state.errors = payload["errors"]
         state.rows_reported = int(payload["rows_total"])
-        rows = payload["rows"]
-        if rows["latency_ns"]:
-            chunk = {
-                name: np.frombuffer(rows[name], dtype=code) for name, code in WIRE_COLUMNS.items()
-            }
-            chunk["operation"] = self._remap(chunk["operation"], payload["operations"], False)
-            chunk["error"] = self._remap(chunk["error"], payload["error_names"], True)
-            state.chunks.append(chunk)
+        state.rows_received += self.rows.add(payload["rows"], worker=worker)
         if "health" in payload:
             state.health.add(payload["health"])
-
-    def _remap(self, codes: np.ndarray, names: list[str], errors: bool) -> np.ndarray:
-        table = self.error_names if errors else self.operations
-        lookup = []
-        for name in names:
-            if name not in table:
-                table.append(name)
-            lookup.append(table.index(name))
-        return np.asarray(lookup, dtype=np.int16)[codes]
 
     def merged(self) -> dict[str, LatencyHistogram]:
         out: dict[str, LatencyHistogram] = {}
@@ -125,58 +105,21 @@ class Aggregate:
         return out
 
     def table(self, origin_wall_ns: int, timeline: Timeline, pool_label: str) -> pa.Table:
-        """All rows in the ``samples.parquet`` schema, ordered by start."""
-        parts = [
-            (worker, chunk)
-            for worker, state in sorted(self.workers.items())
-            for chunk in state.chunks
-        ]
-        cols = {
-            name: np.concatenate([c[name] for _, c in parts])
-            if parts
-            else np.empty(0, dtype=np.int16 if name in ("operation", "error") else code)
-            for name, code in WIRE_COLUMNS.items()
-        }
-        worker = (
-            np.concatenate([np.full(len(c["latency_ns"]), w, np.uint16) for w, c in parts])
-            if parts
-            else np.empty(0, np.uint16)
-        )
-        order = np.argsort(cols["start_ns"], kind="stable")
+        """All rows in the ``samples.parquet`` schema, ordered by start, labelled from the
+        timeline (step and users at each row's start) and with the run's pool."""
+        cols = self.rows.columns()
+        order = np.lexsort((cols["worker"], cols["start_ns"]))  # stable: then arrival order
         cols = {name: values[order] for name, values in cols.items()}
-        worker = worker[order]
         index, _ = timeline.lookup(cols["start_ns"])
         labels = sorted(set(timeline.labels) | {RAMP})
         label_codes = np.asarray([labels.index(x) for x in timeline.labels] or [0], np.int16)
         users = np.asarray(timeline.users or [0], dtype=np.uint16)
         known = index >= 0
-        step = np.where(known, label_codes[np.maximum(index, 0)], labels.index(RAMP))
-        concurrency = np.where(known, users[np.maximum(index, 0)], 0).astype(np.uint16)
-        n = len(cols["latency_ns"])
-        columns = {
-            "phase": _dictionary(np.zeros(n, np.int8), ["locust"]),
-            "step": _dictionary(step.astype(np.int16), labels),
-            "concurrency": pa.array(concurrency, pa.uint16()),
-            "pool": _dictionary(np.zeros(n, np.int8), [pool_label]),
-            "operation": _dictionary(cols["operation"].astype(np.int8), self.operations),
-            "worker": pa.array(worker, pa.uint16()),
-            "start_ns": pa.array(cols["start_ns"] - origin_wall_ns, pa.int64()),
-            "latency_ns": pa.array(cols["latency_ns"], pa.int64()),
-            "lag_ns": pa.array(np.zeros(n, np.int64), pa.int64()),
-            "status": pa.array(cols["status"], pa.int16()),
-            "error": _dictionary(cols["error"].astype(np.int8), self.error_names),
-            "attempts": pa.array(cols["attempts"], pa.int8()),
-            "connect_ns": pa.array(cols["connect_ns"], pa.int64()),
-            "send_ns": pa.array(cols["send_ns"], pa.int64()),
-            "wait_ns": pa.array(cols["wait_ns"], pa.int64()),
-            "receive_ns": pa.array(cols["receive_ns"], pa.int64()),
-            "new_connection": pa.array(cols["new_connection"], pa.int8()),
-        }
-        return pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
-
-
-def _dictionary(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, pa.string()))
+        cols["step"] = np.where(known, label_codes[np.maximum(index, 0)], labels.index(RAMP))
+        cols["concurrency"] = np.where(known, users[np.maximum(index, 0)], 0)
+        cols["pool"] = np.zeros(len(order), np.int16)
+        cols["start_ns"] = cols["start_ns"] - origin_wall_ns
+        return samples_table(cols, {**self.rows.names, "step": labels, "pool": [pool_label]})
 
 
 class TableSamples:

@@ -7,8 +7,8 @@ takes to come back to it; that is the wait every ready user greenlet
 suffers behind the others. (Timing a ``sleep(TICK)``'s overshoot instead
 would add the OS's timer jitter: on this VM a plain ``time.sleep`` already
 overshoots by 4-5 ms at p99, so it is kept only as ``timer_overshoot``.)
-The harness flags a step when CPU is above 90% or lag p99 above 5 ms (the
-same thresholds as the asyncio drivers).
+The verdict and its thresholds are :mod:`results.health`'s, shared with the
+asyncio drivers' sampler.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from array import array
 import gevent
 import numpy as np
 
+from results.health import HealthReading
+
 TICK = 0.01
 CPU_EVERY = 0.5
-CPU_LIMIT = 90.0
-LAG_P99_LIMIT_MS = 5.0
 
 
 def _cpu_seconds() -> float:
@@ -108,28 +108,21 @@ class HealthSeries:
         self.cpu_at.append(np.frombuffer(chunk["cpu_at"], dtype=np.int64))
         self.cpu_pct.append(np.frombuffer(chunk["cpu_pct"], dtype=np.float64))
 
-    def window(self, start_wall_ns: int, end_wall_ns: int) -> dict[str, float | bool | None]:
-        """CPU% (mean) and lag p99 between two wall-clock instants, and the verdict."""
+    def reading(self, start_wall_ns: int, end_wall_ns: int) -> HealthReading:
+        """CPU% (mean) and greenlet lag between two wall-clock instants."""
         lag_at = _cat(self.lag_at)
         inside = (lag_at >= start_wall_ns) & (lag_at < end_wall_ns)
-        lag, overshoot = _cat(self.lag_ns)[inside], _cat(self.overshoot_ns)[inside]
         cpu_at, cpu = _cat(self.cpu_at), _cat(self.cpu_pct, np.float64)
         cpu = cpu[(cpu_at >= start_wall_ns) & (cpu_at < end_wall_ns)]
-        cpu_percent = float(cpu.mean()) if cpu.size else None
-        lag_p99 = float(np.percentile(lag, 99)) / 1e6 if lag.size else None
-        return {
-            "cpu_percent": None if cpu_percent is None else round(cpu_percent, 1),
-            "loop_lag_p99_ms": None if lag_p99 is None else round(lag_p99, 3),
-            "timer_overshoot_p99_ms": (
-                round(float(np.percentile(overshoot, 99)) / 1e6, 3) if overshoot.size else None
-            ),
-            "saturated": flags(cpu_percent, lag_p99),
-        }
+        return HealthReading.from_samples(
+            float(cpu.mean()) if cpu.size else None,
+            _cat(self.lag_ns)[inside],
+            _cat(self.overshoot_ns)[inside],
+        )
 
-
-def flags(cpu_percent: float | None, lag_p99_ms: float | None) -> bool:
-    """The harness's verdict: would this generator distort what it measures?"""
-    return (cpu_percent or 0.0) > CPU_LIMIT or (lag_p99_ms or 0.0) > LAG_P99_LIMIT_MS
+    def window(self, start_wall_ns: int, end_wall_ns: int) -> dict[str, float | bool | None]:
+        """:meth:`reading` in the run folder's shape, verdict included."""
+        return self.reading(start_wall_ns, end_wall_ns).to_dict()
 
 
 def _cat(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:

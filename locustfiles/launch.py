@@ -35,7 +35,6 @@ from client.config import TOKEN_ENV, split_userinfo
 from client.retry import RetryPolicy
 from client.settings import PoolSettings
 from drivers import interrupts
-from drivers.scenario import Scenario, load_scenario
 from drivers.target import target as open_target
 from locustfiles import options
 from locustfiles.aggregate import Aggregate, TableSamples, Timeline
@@ -44,6 +43,7 @@ from locustfiles.stages import MIN_WARMUP_S, plan_stages
 from results.meta import base_meta, now_iso
 from results.run_folder import RunFolder, new_run_dir
 from results.summary import summarize
+from workload.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from client.config import TOKEN_ENV, split_userinfo
 from client.settings import PoolSettings
-from drivers.scenario import Scenario, load_scenario, scenario_from_dict
 from results.redaction import register_secret, register_userinfo
+from workload.scenario import Scenario, load_scenario, scenario_from_dict
 
 #: ``user:password`` for the target, kept out of Locust's ``--host`` (see the module docstring)
 USERINFO_ENV = "ACCOUNT_SERVICE_USERINFO"
@@ -172,11 +172,21 @@ def scenario_source(source: str) -> Scenario:
     return load_scenario(source or None)
 
 
+#: the engines a Locust user runs on: blocking calls that gevent's patched sockets make cooperative
+LOCUST_TRANSPORTS = ("gevent", "httpx")
+
+
 def parse_pool(text: str) -> PoolSettings:
-    """``PoolSettings.parse``, but the transport defaults to gevent (Locust's greenlets)."""
+    """``PoolSettings.parse``, but the transport defaults to gevent (Locust's greenlets), and
+    an asyncio engine named explicitly is refused rather than swapped for another."""
     pool = PoolSettings.parse(text)
     if "transport" not in text and not pool.http2:
         pool = replace(pool, transport="gevent")
+    if pool.transport not in LOCUST_TRANSPORTS:
+        raise ValueError(
+            f"transport={pool.transport} is an asyncio engine; Locust users run on "
+            f"{' or '.join(LOCUST_TRANSPORTS)} (default: {LOCUST_TRANSPORTS[0]})"
+        )
     return pool
 
 

@@ -1,5 +1,8 @@
 """What the master leaves in the run folder: ``samples.parquet`` and ``summary.json``.
 
+:func:`write_outputs` is handed a :class:`LocustResult`, plain values the
+plugin gathered at quit; it needs neither Locust nor the plugin's state.
+
 ``summary.json`` has the shared keys (docs/run-format.md) and a ``locust``
 section that shows, per operation, the harness's unrounded figures (merged
 histograms and raw rows) beside Locust's own (rounded) statistics, and per
@@ -8,124 +11,160 @@ worker the counts that prove the merge was complete.
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+import pyarrow as pa
 
-from locustfiles.aggregate import TableSamples
-from locustfiles.health import flags
+from client.histogram import LatencyHistogram
+from results.health import HealthReading
 from results.run_folder import RunFolder
 from results.summary import summarize
 
-if TYPE_CHECKING:
-    from locustfiles.plugin import Measurement
-
-
 #: Locust's statistics as they stood at the end (same columns as ``locust_stats.csv``)
 FINAL_CSV = "locust_stats_final.csv"
+#: a run that stopped this close to its planned length is complete
+COMPLETE_WITHIN_S = 1.5
 
 
-def _ms(ns: float) -> float:
-    return round(ns / 1e6, 3)
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A measured stretch with one step label, in ns from the run's origin."""
+
+    step: str
+    users: int
+    start_ns: int
+    end_ns: int
+    #: per worker index, what its health sampler saw inside the window
+    health: Mapping[int, HealthReading]
 
 
-def write_outputs(m: Measurement, run_dir: Path) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class WorkerCounts:
+    """The counts that prove a worker's rows all reached the master."""
+
+    worker: int
+    requests: int
+    rows_reported: int
+    rows_received: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocustFigures:
+    """Locust's own (rounded) statistics for one name, or for all (its total)."""
+
+    count: int
+    failures: int
+    avg_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    requests_per_s: float
+
+
+@dataclass(frozen=True)
+class LocustResult:
+    """What a Locust run measured, as plain values: all :func:`write_outputs` needs."""
+
+    #: every row in the ``samples.parquet`` schema, steps and users from the timeline
+    samples: pa.Table
+    #: the users' pool settings (``PoolSettings.label()``)
+    pool: str
+    windows: tuple[Window, ...]
+    #: per operation, the histogram merged over workers
+    histograms: Mapping[str, LatencyHistogram]
+    #: (operation, error class) -> count, over workers
+    errors: Mapping[tuple[str, str], int]
+    workers: tuple[WorkerCounts, ...]
+    #: None when Locust's runner was gone (its statistics with it)
+    locust_stats: Mapping[str, LocustFigures] | None
+    locust_total: LocustFigures | None
+    #: Locust's stats table at quit, as ``StatsCSV.requests_csv`` renders it
+    locust_csv: str | None
+    elapsed_s: float
+    planned_s: float | None
+    #: how the users loaded, as they resolved it (option, environment or scenario)
+    user_wait_s: tuple[float, float]
+    user_rate: float | None
+
+
+def write_outputs(result: LocustResult, run_dir: Path) -> dict[str, Any]:
+    """``samples.parquet``, ``summary.json`` and the final Locust table; returns the summary."""
     folder = RunFolder(Path(run_dir))
     folder.path.mkdir(parents=True, exist_ok=True)
-    pool_label = m.settings.pool.label()
-    table = m.aggregate.table(m.origin_wall_ns, m.timeline, pool_label)
-    folder.write_samples(TableSamples(table))
-    samples = table.to_pandas()
-    steps = [
-        _step(samples, label, users, pool_label, start - m.origin_wall_ns, end - m.origin_wall_ns)
-        for label, start, end, users in m.timeline.windows()
-    ]
-    health = _health(m, steps)
-    planned = m.planned_seconds()
-    elapsed = m.elapsed_seconds()
-    complete = planned is None or elapsed >= planned - 1.5
+    folder.write_samples(result.samples)
+    samples = result.samples.to_pandas()
+    steps = [_step(samples, w, result.pool) for w in result.windows]
+    planned, elapsed = result.planned_s, result.elapsed_s
+    complete = planned is None or elapsed >= planned - COMPLETE_WITHIN_S
     cut_short = None if complete else f"stopped after {elapsed:.1f} s of a planned {planned:.0f} s"
     summary = summarize(
         samples,
         steps,
         extras={
-            "generator_health": health,
-            "locust": _locust_section(m, samples, elapsed, planned),
+            "generator_health": _health(result.windows),
+            "locust": _locust_section(result, samples),
         },
         complete=complete,
         cut_short=cut_short,
     )
-    _final_locust_csv(m, folder.path / FINAL_CSV)
+    if result.locust_csv is not None:
+        folder.write_text(FINAL_CSV, result.locust_csv)
     folder.write_json("summary.json", summary)
     return summary
 
 
-def _final_locust_csv(m: Measurement, path: Path) -> None:
-    """Locust's stats table at quit: its own ``locust_stats.csv`` is a 1 s snapshot."""
-    if m.environment is None or m.environment.runner is None:
-        return
-    with path.open("w", newline="") as f:
-        StatsCSV(m.environment, PERCENTILES_TO_REPORT).requests_csv(csv.writer(f))
-
-
-def _step(
-    samples: pd.DataFrame, label: str, users: int, pool: str, start_ns: int, end_ns: int
-) -> dict[str, Any]:
+def _step(samples: pd.DataFrame, window: Window, pool: str) -> dict[str, Any]:
     """A measured window in the ``steps`` format (times from the run's origin)."""
     starts = samples["start_ns"].to_numpy()
-    mask = (samples["step"] == label).to_numpy() & (starts >= start_ns) & (starts < end_ns)
+    mask = (
+        (samples["step"] == window.step).to_numpy()
+        & (starts >= window.start_ns)
+        & (starts < window.end_ns)
+    )
     return {
         "phase": "locust",
-        "step": label,
-        "concurrency": users,
+        "step": window.step,
+        "concurrency": window.users,
         "pool": pool,
-        "start_ns": start_ns,
-        "end_ns": end_ns,
+        "start_ns": window.start_ns,
+        "end_ns": window.end_ns,
         "requests": int(mask.sum()),
         "errors": int((samples["error"][mask] != "").sum()),
     }
 
 
-def _health(m: Measurement, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per step, the worst worker's CPU% and greenlet lag p99, and the harness's verdict."""
+def _health(windows: tuple[Window, ...]) -> list[dict[str, Any]]:
+    """Per step, the worst worker's figures and the verdict on them, then each worker's."""
     rows = []
-    for w in steps:
-        start, end = w["start_ns"] + m.origin_wall_ns, w["end_ns"] + m.origin_wall_ns
-        per_worker = []
-        for index, state in sorted(m.aggregate.workers.items()):
-            figures = state.health.window(start, end)
-            per_worker.append({"worker": index, **figures})
-        if not per_worker:
+    for w in windows:
+        if not w.health:
             continue
-        cpu = max((p["cpu_percent"] or 0.0) for p in per_worker)
-        lag = max((p["loop_lag_p99_ms"] or 0.0) for p in per_worker)
+        readings = [reading for _, reading in sorted(w.health.items())]
+        worst = HealthReading.worst(readings, phase="locust", step=w.step)
         rows.append(
             {
-                "phase": "locust",
-                "step": w["step"],
-                "cpu_percent": cpu,
-                "loop_lag_p99_ms": lag,
-                "saturated": flags(cpu, lag),
-                "workers": per_worker,
+                **worst.to_dict(),
+                "workers": [
+                    {"worker": index, **reading.to_dict()}
+                    for index, reading in sorted(w.health.items())
+                ],
             }
         )
     return rows
 
 
-def _locust_section(
-    m: Measurement, samples: pd.DataFrame, elapsed: float, planned: float | None
-) -> dict[str, Any]:
+def _locust_section(result: LocustResult, samples: pd.DataFrame) -> dict[str, Any]:
     """Per operation: merged histograms, raw rows and Locust's own figures side by side."""
-    merged = m.aggregate.merged()
     operation = samples["operation"].astype(str).to_numpy()
     latency = samples["latency_ns"].to_numpy()
-    stats = m.environment.runner.stats if m.environment and m.environment.runner else None
     operations = []
-    for op, hist in sorted(merged.items()):
+    for op, hist in sorted(result.histograms.items()):
         p50, p95, p99 = hist.percentiles((50, 95, 99))
         row: dict[str, Any] = {
             "operation": op,
@@ -139,44 +178,51 @@ def _locust_section(
             },
             "samples": _sample_figures(latency[operation == op]),
         }
-        entry = _locust_entry(stats, op)
-        if entry is not None:
-            row["locust"] = {
-                "count": entry.num_requests,
-                "failures": entry.num_failures,
-                "avg_ms": round(entry.avg_response_time, 3),
-                "p50_ms": entry.get_response_time_percentile(0.5),
-                "p95_ms": entry.get_response_time_percentile(0.95),
-                "p99_ms": entry.get_response_time_percentile(0.99),
-                "max_ms": entry.max_response_time,
-                "requests_per_s": round(entry.total_rps, 1),
-            }
+        theirs = (result.locust_stats or {}).get(op)
+        if theirs is not None:
+            row["locust"] = _locust_figures(theirs)
         operations.append(row)
-    total = stats.total if stats is not None else None
+    total = result.locust_total
     return {
-        "merged_requests": sum(h.count for h in merged.values()),
-        "locust_requests": total.num_requests if total is not None else None,
-        "locust_failures": total.num_failures if total is not None else None,
-        "elapsed_s": round(elapsed, 3),
-        "planned_s": planned,
-        # as the users resolved them (option, environment or scenario): how they loaded
-        "user_wait_s": list(m.settings.wait),
-        "user_rate": m.settings.rate or None,
+        "merged_requests": sum(h.count for h in result.histograms.values()),
+        "locust_requests": total.count if total is not None else None,
+        "locust_failures": total.failures if total is not None else None,
+        "elapsed_s": round(result.elapsed_s, 3),
+        "planned_s": result.planned_s,
+        "user_wait_s": list(result.user_wait_s),
+        "user_rate": result.user_rate or None,
         "workers": [
             {
-                "worker": index,
-                "requests": state.requests,
-                "rows_reported": state.rows_reported,
-                "rows_received": state.rows_received,
+                "worker": w.worker,
+                "requests": w.requests,
+                "rows_reported": w.rows_reported,
+                "rows_received": w.rows_received,
             }
-            for index, state in sorted(m.aggregate.workers.items())
+            for w in result.workers
         ],
         "operations": operations,
         "errors": [
             {"operation": op, "error": err, "count": n}
-            for (op, err), n in sorted(m.aggregate.merged_errors().items())
+            for (op, err), n in sorted(result.errors.items())
         ],
     }
+
+
+def _locust_figures(f: LocustFigures) -> dict[str, Any]:
+    return {
+        "count": f.count,
+        "failures": f.failures,
+        "avg_ms": round(f.avg_ms, 3),
+        "p50_ms": f.p50_ms,
+        "p95_ms": f.p95_ms,
+        "p99_ms": f.p99_ms,
+        "max_ms": f.max_ms,
+        "requests_per_s": round(f.requests_per_s, 1),
+    }
+
+
+def _ms(ns: float) -> float:
+    return round(ns / 1e6, 3)
 
 
 def _sample_figures(values: np.ndarray) -> dict[str, float]:
@@ -185,12 +231,3 @@ def _sample_figures(values: np.ndarray) -> dict[str, float]:
         return {}
     p50, p95, p99 = np.percentile(values, (50, 95, 99))
     return {"p50_ms": _ms(p50), "p95_ms": _ms(p95), "p99_ms": _ms(p99)}
-
-
-def _locust_entry(stats: Any, name: str) -> Any:
-    if stats is None:
-        return None
-    for (entry_name, _method), entry in stats.entries.items():
-        if entry_name == name:
-            return entry
-    return None

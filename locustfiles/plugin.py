@@ -10,12 +10,16 @@ Importing this module registers listeners on Locust's events:
   histograms, new rows, generator-health samples) to the master every
   second and when they stop, as a custom message (``runner.send_message``;
   a single-process run delivers it to itself);
-* the master merges, samples the user count and stage, and at quit writes
-  ``samples.parquet`` and ``summary.json`` into ``--account-run-dir``.
+* the master merges, samples the user count and stage, and at quit hands
+  what was measured, as plain values (:meth:`Measurement.result`), to
+  :func:`~locustfiles.outputs.write_outputs`, which writes ``samples.parquet``
+  and ``summary.json`` into ``--account-run-dir``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import secrets
@@ -27,13 +31,16 @@ import gevent
 from locust import events
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, LocalRunner, MasterRunner, WorkerRunner
+from locust.stats import PERCENTILES_TO_REPORT, RequestStats, StatsCSV, StatsEntry
 
 from client import errors as client_errors
 from client.metrics import RequestRecord
 from locustfiles import options
 from locustfiles.aggregate import RAMP, Aggregate, Timeline
 from locustfiles.health import HealthSampler
+from locustfiles.outputs import LocustFigures, LocustResult, Window, WorkerCounts, write_outputs
 from locustfiles.recorder import Recorder
+from workload.operations import OPERATIONS
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +48,8 @@ MESSAGE = "account_harness"
 FLUSH_EVERY = 1.0
 TIMELINE_EVERY = 0.1
 
-OPERATION_METHODS = {
-    "get_account_profile": "GET",
-    "get_account_by_email": "GET",
-    "list_accounts": "GET",
-    "search_accounts": "GET",
-    "get_service_stats": "GET",
-    "health_check": "GET",
-    "ensure_account": "POST",
-    "update_account_profile": "PUT",
-    "update_account_preferences": "PUT",
-    "change_account_status": "PUT",
-    "delete_account": "DELETE",
-}
+#: Locust's request type column: the operation's HTTP method
+OPERATION_METHODS = {name: op.method for name, op in OPERATIONS.items()}
 
 _ERROR_CLASSES: dict[str, type[client_errors.AccountServiceError]] = {
     name: cls
@@ -168,10 +164,8 @@ class Measurement:
             return
         if self.stopped is None:
             self._on_test_stop(self.environment)  # type: ignore[arg-type]
-        from locustfiles.outputs import write_outputs
-
         try:
-            write_outputs(self, self.settings.run_dir)
+            write_outputs(self.result(), self.settings.run_dir)
         except Exception:
             log.exception("could not write the harness's results to %s", self.settings.run_dir)
 
@@ -236,9 +230,73 @@ class Measurement:
         end = self.stopped if self.stopped is not None else time.monotonic()
         return end - self.started
 
+    def result(self) -> LocustResult:
+        """What the merging process measured, as plain values for :func:`write_outputs`."""
+        origin = self.origin_wall_ns
+        pool = self.settings.pool.label()
+        workers = sorted(self.aggregate.workers.items())
+        windows = tuple(
+            Window(
+                step=label,
+                users=users,
+                start_ns=start - origin,
+                end_ns=end - origin,
+                health={index: state.health.reading(start, end) for index, state in workers},
+            )
+            for label, start, end, users in self.timeline.windows()
+        )
+        env = self.environment
+        runner = env.runner if env is not None else None
+        return LocustResult(
+            samples=self.aggregate.table(origin, self.timeline, pool),
+            pool=pool,
+            windows=windows,
+            histograms=self.aggregate.merged(),
+            errors=self.aggregate.merged_errors(),
+            workers=tuple(
+                WorkerCounts(index, state.requests, state.rows_reported, state.rows_received)
+                for index, state in workers
+            ),
+            locust_stats=None if runner is None else _stats_by_name(runner.stats),
+            locust_total=None if runner is None else _figures(runner.stats.total),
+            locust_csv=None if env is None or runner is None else _stats_csv(env),
+            elapsed_s=self.elapsed_seconds(),
+            planned_s=self.planned_seconds(),
+            user_wait_s=self.settings.wait,
+            user_rate=self.settings.rate or None,
+        )
+
+
+def _figures(entry: StatsEntry) -> LocustFigures:
+    return LocustFigures(
+        count=entry.num_requests,
+        failures=entry.num_failures,
+        avg_ms=entry.avg_response_time,
+        p50_ms=entry.get_response_time_percentile(0.5),
+        p95_ms=entry.get_response_time_percentile(0.95),
+        p99_ms=entry.get_response_time_percentile(0.99),
+        max_ms=entry.max_response_time,
+        requests_per_s=entry.total_rps,
+    )
+
+
+def _stats_by_name(stats: RequestStats) -> dict[str, LocustFigures]:
+    out: dict[str, LocustFigures] = {}
+    for (name, _method), entry in stats.entries.items():
+        if name not in out:
+            out[name] = _figures(entry)
+    return out
+
+
+def _stats_csv(environment: Environment) -> str:
+    """Locust's stats table now: its own ``locust_stats.csv`` is a 1 s snapshot."""
+    text = io.StringIO()
+    StatsCSV(environment, PERCENTILES_TO_REPORT).requests_csv(csv.writer(text))
+    return text.getvalue()
+
 
 def _new_prefix() -> str:
-    """Run-specific: this process's accounts are ``loadtest-lt<pid><random>-<user>-<n>``."""
+    """Run-specific: this process's accounts are ``loadtest-lt<pid><random>-NNNNNN``."""
     return f"lt{os.getpid():x}{secrets.token_hex(3)}"
 
 

@@ -20,6 +20,7 @@ from reports import tables
 from reports.bootstrap import DRAWS, interval_counts, percentile_draws, throughput_draws
 from reports.errors import ReportInputError
 from reports.load import Run
+from workload import operations
 
 PRACTICAL = 0.02
 LEVEL = 0.95
@@ -181,9 +182,9 @@ def _operation_cells(base: Run, cand: Run, rng: np.random.Generator) -> list[dic
         for run in (base, cand)
     )
     rows = []
-    for op in tables.operation_order(set(b_groups) & set(c_groups)):
+    for op in operations.table_order(set(b_groups) & set(c_groups)):
         rows += _cell_percentiles(
-            b_groups[op], c_groups[op], rng, group="operation", cell=tables.label(op), key=op
+            b_groups[op], c_groups[op], rng, group="operation", cell=operations.label(op), key=op
         )
     return rows
 

@@ -27,6 +27,7 @@ from reports.compare import (
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
 from reports.load import Run, load_run
 from results.run_folder import write_text
+from workload import operations
 
 OK, FAILED = 0, 1
 
@@ -120,12 +121,12 @@ def _figures(base: Run, cand: Run, frame: pd.DataFrame, out: Path) -> list[Figur
                     {"nines": -np.log10(1 - qs), "latency_ms": np.quantile(values, qs) / tables.MS}
                 )
         groups.append(spectra)
-    keys = [k for k in tables.operation_order(groups[0]) if k in groups[1]]
+    keys = [k for k in operations.table_order(groups[0]) if k in groups[1]]
     if keys:
         path = plots.compare_spectra(
             {k: groups[0][k] for k in keys},
             {k: groups[1][k] for k in keys},
-            {k: tables.label(k) for k in keys},
+            {k: operations.label(k) for k in keys},
             out / "compare_spectra.png",
         )
         figures.append(

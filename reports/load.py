@@ -3,7 +3,8 @@
 Reports read only the run folder (docs/run-format.md), so any run can be
 rebuilt or compared later. A missing ``summary.json`` is tolerated (windows
 are then inferred from the samples); a missing ``meta.json`` or
-``samples.parquet`` is not.
+``samples.parquet`` is not. A folder of an older format version is upgraded
+on reading (:mod:`results.run_format`), one of a newer version is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reports.errors import ReportInputError
+from results.run_format import FORMAT_VERSION, upgrade_meta, upgrade_samples
 from results.schema import COLUMNS
 
 KINDS = ("run", "sweep", "locust")
@@ -42,6 +44,11 @@ class Run:
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def format_version(self) -> int:
+        """The run format the folder was written in (its meta is upgraded to the current one)."""
+        return int(self.meta.get("format_version", FORMAT_VERSION))
+
 
 def _read_json(path: Path, *, required: bool) -> dict[str, Any]:
     try:
@@ -57,10 +64,11 @@ def _read_json(path: Path, *, required: bool) -> dict[str, Any]:
     return data
 
 
-def read_samples(path: Path) -> pd.DataFrame:
-    """samples.parquet with every schema column; categoricals stay categorical."""
+def read_samples(path: Path, version: int = FORMAT_VERSION) -> pd.DataFrame:
+    """samples.parquet (of run format ``version``) with every schema column; categoricals
+    stay categorical."""
     try:
-        table = pq.read_table(path)
+        table = upgrade_samples(pq.read_table(path), version)
     except FileNotFoundError:
         raise ReportInputError(f"{path}: missing (is this a run folder?)") from None
     except (OSError, pa.ArrowException) as error:
@@ -122,13 +130,14 @@ def steps_frame(summary: dict[str, Any], samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_run(path: Path | str) -> Run:
-    """Read a run folder; raises ReportInputError naming the file when it cannot be used."""
+    """Read a run folder; raises ReportInputError naming the file when it cannot be used,
+    and results.run_format.RunFormatError when a newer harness wrote it."""
     path = Path(path)
     if not path.is_dir():
         raise ReportInputError(f"{path}: not a run folder (no such directory)")
-    meta = _read_json(path / "meta.json", required=True)
+    meta = upgrade_meta(_read_json(path / "meta.json", required=True), path)
     summary = _read_json(path / "summary.json", required=False)
-    samples = read_samples(path / "samples.parquet")
+    samples = read_samples(path / "samples.parquet", meta["format_version"])
     kind = str(meta.get("kind", "run"))
     if kind not in KINDS:
         raise ReportInputError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from reports.document import Callout, Document, Figure, Table, Text
 
@@ -23,6 +25,15 @@ def table_md(table: Table) -> str:
     return "\n".join(parts)
 
 
+def link(path: Path, base: Path) -> str:
+    """``path`` as a link relative to ``base``, the folder the Markdown file is written to.
+
+    Both may be relative to the working directory (``runs/<run>``) or absolute; the
+    link never is, so the folder still shows its pictures when attached elsewhere.
+    """
+    return quote(Path(os.path.relpath(path, base)).as_posix(), safe="/")
+
+
 def render_markdown(doc: Document, image_base: Path) -> str:
     """The whole document; images link relative to ``image_base`` (the report's folder)."""
     out = [f"# {doc.title}", ""]
@@ -37,8 +48,7 @@ def render_markdown(doc: Document, image_base: Path) -> str:
             if isinstance(block, Table):
                 out.append(table_md(block))
             elif isinstance(block, Figure):
-                rel = block.path.relative_to(image_base) if block.path.is_absolute() else block.path
-                out.append(f"![{block.caption}]({rel.as_posix()})")
+                out.append(f"![{block.caption}]({link(block.path, image_base)})")
             elif isinstance(block, Callout):
                 out.append(f"> {_MARK[block.level]} {block.text}")
             elif isinstance(block, Text):

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-#: operation -> (avg, p50, p95, p99) in ms: the "Single Request Latency" table
+from workload.operations import OPERATIONS
+
+#: operation -> (avg, p50, p95, p99) in ms: the "Single Request Latency" table, kept with
+#: each operation in the registry
 LATENCY_MS = MappingProxyType(
-    {
-        "get_account_profile": (15.0, 12.0, 30.0, 45.0),
-        "ensure_account": (20.0, 18.0, 35.0, 50.0),
-        "update_account_profile": (18.0, 15.0, 32.0, 48.0),
-        "update_account_preferences": (16.0, 14.0, 28.0, 42.0),
-        "list_accounts": (25.0, 22.0, 45.0, 65.0),
-        "search_accounts": (22.0, 20.0, 40.0, 60.0),
-    }
+    {name: op.seed.as_tuple() for name, op in OPERATIONS.items() if op.seed is not None}
 )
 
 #: concurrency -> (pattern, req/s, the seed's note); 100 stands for "100+ workers"

@@ -10,31 +10,20 @@ throughput counts the requests that *started* inside it, divided by its length.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from results.summary import SEED_LABELS, SEED_ORDER, pool_figures
+from results.summary import pool_figures
+from workload.operations import label, table_order
 
 MS = 1e6
 QUANTILES = (0.5, 0.95, 0.99)
 
 
-def label(operation: str) -> str:
-    """The seed's name for an operation (``Get Profile``), else a readable one."""
-    return SEED_LABELS.get(operation, operation.replace("_", " ").title())
-
-
 def pattern(concurrency: int) -> str:
     return "Sequential (blocking)" if concurrency == 1 else f"Parallel ({concurrency} workers)"
-
-
-def operation_order(operations: Iterable[str]) -> list[str]:
-    ops = set(operations)
-    known = [op for op in SEED_ORDER if op in ops]
-    return known + sorted(ops - set(known))
 
 
 def _stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -74,7 +63,7 @@ def latency_table(samples: pd.DataFrame, phase: str = "latency") -> pd.DataFrame
         return pd.DataFrame(columns=columns)
     stats = _stats(frame, ["operation"]).reset_index()
     stats["operation"] = stats["operation"].astype(str)
-    order = operation_order(stats["operation"])
+    order = table_order(stats["operation"])
     stats = stats.set_index("operation").loc[order].reset_index()
     stats["label"] = stats["operation"].map(label)
     return stats[columns]
@@ -322,7 +311,7 @@ def phase_breakdown(samples: pd.DataFrame) -> pd.DataFrame:
     out["new_connection_share"] = grouped["new"].mean()
     out = out.reset_index()
     out["operation"] = out["operation"].astype(str)
-    out = out.set_index("operation").loc[operation_order(out["operation"])].reset_index()
+    out = out.set_index("operation").loc[table_order(out["operation"])].reset_index()
     out.insert(1, "label", out["operation"].map(label))
     return out
 
@@ -435,7 +424,7 @@ def locust_side_by_side(summary: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    order = operation_order(frame["operation"])
+    order = table_order(frame["operation"])
     return frame.set_index("operation").loc[order].reset_index()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from results.redaction import MASK, redact_argv, redact_url, register_secret, register_url
+from results.run_format import FORMAT_VERSION
 
 PACKAGES = (
     "httpx",
@@ -103,6 +104,8 @@ def _masked_key(pool: dict[str, Any]) -> dict[str, Any]:
 def base_meta(kind: str, *, token: str | None = None, **fields: Any) -> dict[str, Any]:
     """The common part of every run's meta.json; ``fields`` adds the run's own.
 
+    ``format_version`` (:mod:`results.run_format`) is set here, for every writer.
+
     The recorded command line and ``target`` are redacted here, whoever passes them:
     meta.json is the file most often attached to a review. ``token`` is never
     recorded, only that one was used (``auth``), wherever it came from; it and the
@@ -115,6 +118,7 @@ def base_meta(kind: str, *, token: str | None = None, **fields: Any) -> dict[str
     except metadata.PackageNotFoundError:
         version = "unknown"
     return {
+        "format_version": FORMAT_VERSION,
         "kind": kind,
         "harness_version": version,
         "git_commit": git_commit(),

@@ -20,37 +20,55 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from results.redaction import scrub
+from results.run_format import check_format, upgrade_samples
 from results.samples import SampleBuffer
 
 DEFAULT_ROOT = Path("runs")
+
+
+class WriteError(OSError):
+    """A run-folder file could not be written (a full disk, a read-only folder...): the
+    message names the file, not the temporary one the failure happened in."""
 
 
 def new_run_dir(label: str, root: Path = DEFAULT_ROOT) -> Path:
     """``runs/20261126T041500Z-<label>``; a suffix keeps two runs in one second apart."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "run"
-    root.mkdir(parents=True, exist_ok=True)
-    for n in range(1000):
-        path = root / (f"{stamp}-{safe}" if n == 0 else f"{stamp}-{safe}-{n}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for n in range(1000):
+            path = root / (f"{stamp}-{safe}" if n == 0 else f"{stamp}-{safe}-{n}")
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
+    except OSError as error:
+        raise WriteError(f"could not create a run folder under {root}: {_reason(error)}") from error
     raise RuntimeError(f"cannot create a run folder under {root}")
 
 
 def _atomic_write(path: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename: never a half file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        os.close(fd)
         write(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for sharing
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as error:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError) and not isinstance(error, WriteError):
+            raise WriteError(f"could not write {path}: {_reason(error)}") from error
         raise
+
+
+def _reason(error: OSError) -> str:
+    """``[Errno 28] No space left on device``: the cause without the (temporary) file name."""
+    return f"[Errno {error.errno}] {error.strerror}" if error.strerror else str(error)
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -99,6 +117,9 @@ class RunFolder:
 
 
 def load_samples(run_dir: Path | str) -> pd.DataFrame:
-    """The samples of a run as a DataFrame (categorical columns stay categorical)."""
-    table = pq.read_table(Path(run_dir) / "samples.parquet")
+    """The samples of a run as a DataFrame (categorical columns stay categorical), in the
+    current format's columns whatever version wrote them (:mod:`results.run_format`)."""
+    folder = RunFolder(Path(run_dir))
+    version = check_format(folder.meta(), folder.path) if folder.meta_path.exists() else 1
+    table = upgrade_samples(pq.read_table(folder.samples_path), version)
     return table.to_pandas(split_blocks=True, self_destruct=True)

@@ -15,21 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: the seed's operation names, for tables in its layout
-SEED_LABELS = {
-    "get_account_profile": "Get Profile",
-    "ensure_account": "Ensure Account",
-    "update_account_profile": "Update Profile",
-    "update_account_preferences": "Update Preferences",
-    "list_accounts": "List Accounts (page=50)",
-    "search_accounts": "Search Accounts",
-    "get_account_by_email": "Get Profile by Email",
-    "change_account_status": "Change Status",
-    "delete_account": "Delete Account",
-    "get_service_stats": "Service Stats",
-    "health_check": "Health Check",
-}
-SEED_ORDER = list(SEED_LABELS)
+from workload import operations
 
 
 def pattern_name(concurrency: int) -> str:
@@ -149,13 +135,13 @@ def latency_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     frame = samples[samples["phase"] == "latency"]
     ops = list(frame["operation"].astype(str).unique())
-    for op in sorted(ops, key=lambda o: SEED_ORDER.index(o) if o in SEED_ORDER else 99):
+    for op in operations.table_order(ops):
         group = frame[frame["operation"] == op]
         ok = group[group["error"] == ""]["latency_ns"].to_numpy()
         rows.append(
             {
                 "operation": op,
-                "label": SEED_LABELS.get(op, op),
+                "label": operations.label(op),
                 "count": len(group),
                 "avg_ms": round(float(ok.mean()) / 1e6, 3) if len(ok) else 0.0,
                 "p50_ms": _ms(ok, 50),

@@ -1,4 +1,4 @@
-"""``bench.py`` as a real process for signal tests: its output as it comes, and what it started."""
+"""Real processes in tests: ``bench.py``'s output as it comes, what it started, and its end."""
 
 from __future__ import annotations
 
@@ -88,6 +88,22 @@ def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.1)
             return False
         time.sleep(interval)
     return True
+
+
+def wait_for_locust_users(bench: BenchProcess, runs: Path, timeout: float = 90.0) -> Path:
+    """Wait for Locust's own "All users spawned" line in its log under ``runs``; the run folder.
+
+    ``bench.py locust`` prints nothing when its users run: Locust's log is the readiness line.
+    """
+    found: list[Path] = []
+
+    def users_running() -> bool:
+        assert bench.proc.poll() is None, bench.output
+        found[:] = [*runs.glob("*/locust-locust.log"), *runs.glob("*/locust-master.log")]
+        return bool(found) and "All users spawned" in found[0].read_text(errors="replace")
+
+    assert wait_until(users_running, timeout), f"Locust's users never ran:\n{bench.output}"
+    return found[0].parent
 
 
 def alive(processes: Iterable[psutil.Process]) -> list[psutil.Process]:

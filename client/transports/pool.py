@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -255,24 +256,74 @@ class GeventPool(Pool[C]):
         return grant
 
 
+def _slots(limit: int) -> dict[str, Any]:
+    """A pool of bare slots: no connection is ever kept, only how many are held."""
+    return {
+        "max_connections": limit,
+        "max_keepalive": 0,
+        "keepalive_expiry": 0.0,
+        "usable": lambda _conn, _age: False,
+        "close": lambda _conn: None,
+    }
+
+
 class AsyncGate:
     """At most ``limit`` holders at once, admitted in arrival order: the pool without connections.
 
     For engines whose own pool does not queue first come, first served
-    (aiohttp's connector): acquire here first, so the engine never has to queue.
+    (aiohttp's connector, httpcore's): acquire here first, so the engine never has to queue.
     """
 
     def __init__(self, limit: int) -> None:
-        self._slots: AsyncPool[None] = AsyncPool(
-            max_connections=limit,
-            max_keepalive=0,
-            keepalive_expiry=0.0,
-            usable=lambda _conn, _age: False,
-            close=lambda _conn: None,
-        )
+        self._slots: AsyncPool[None] = AsyncPool(**_slots(limit))
 
     async def acquire(self, timeout: float | None, phase: TimeoutPhase = "pool") -> None:
         await self._slots.acquire(timeout, phase)
 
     def release(self) -> None:
         self._slots.discard(None)
+
+
+class _ThreadWaiter(Waiter):
+    __slots__ = ("event",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.event = threading.Event()
+
+    def wake(self) -> None:
+        self.event.set()
+
+
+class ThreadGate:
+    """:class:`AsyncGate` for threads (httpx's sync client): the same rules, under a lock.
+
+    A plain ``threading.Semaphore`` is not enough: the releasing thread takes it
+    straight back before the woken one runs, which starves the others.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._slots: Pool[None] = Pool(**_slots(limit))
+        self._lock = threading.Lock()
+
+    def acquire(self, timeout: float | None, phase: TimeoutPhase = "pool") -> None:
+        with self._lock:
+            if self._slots.checkout() is not None:
+                return
+            waiter = _ThreadWaiter()
+            self._slots.enqueue(waiter)
+        try:
+            waiter.event.wait(timeout)
+        except BaseException:
+            with self._lock:
+                self._slots.abandon(waiter)  # passes on what it may have been handed
+            raise
+        with self._lock:
+            if waiter.grant is None:  # timed out: nothing was handed over
+                self._slots.abandon(waiter)
+                raise timed_out(phase, timeout or 0.0)
+            waiter.grant = None
+
+    def release(self) -> None:
+        with self._lock:
+            self._slots.discard(None)

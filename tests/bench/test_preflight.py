@@ -23,11 +23,11 @@ from drivers.preflight import (
 )
 from drivers.progress import Progress
 from drivers.recorder import Recorder
-from drivers.run_data import RunData, run_prefix
-from drivers.scenario import Scenario
 from mock_service import create_app
 from tests.bench.conftest import bench
 from tests.client.real_like_app import real_like_app
+from workload.run_data import RunData, run_prefix
+from workload.scenario import Scenario
 
 Scope = dict[str, Any]
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -16,7 +14,8 @@ import bench as bench_cli
 from mock_service.launcher import launch
 from results import load_samples
 from tests._live_server import free_port
-from tests.bench.conftest import ROOT, bench, run_dir_from
+from tests._processes import BenchProcess, wait_until
+from tests.bench.conftest import bench, run_dir_from
 
 LONG = """
 name = "long"
@@ -99,46 +98,31 @@ def test_target_that_does_not_speak_the_contract_stops_before_any_load(
     assert not any(tmp_path.iterdir()), "nothing was measured: no run folder is left behind"
 
 
-def _start(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "bench.py", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_for_samples(proc: subprocess.Popen[str], seconds: float) -> None:
-    time.sleep(seconds)
-    assert proc.poll() is None, proc.communicate()
+def _api_requests(url: str) -> int:
+    """How many API calls the mock has answered (or is answering) so far."""
+    return httpx.get(f"{url}/_mock/stats", timeout=5).json()["totals"]["requests"]
 
 
 def test_ctrl_c_keeps_what_was_measured(tmp_path) -> None:
     scenario = tmp_path / "long.toml"
     scenario.write_text(LONG)
-    proc = _start(
-        [
-            "run",
-            "--scenario",
-            str(scenario),
-            "--profile",
-            "fast",
-            "--runs-dir",
-            str(tmp_path),
-            "--no-report",
-            "--no-pin",
-        ]
-    )
-    _wait_for_samples(proc, 6)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, out + err
+    bench = BenchProcess(
+        "run", "--scenario", str(scenario), "--profile", "fast",
+        "--runs-dir", str(tmp_path), "--no-report", "--no-pin",
+    )  # fmt: skip
+    try:
+        bench.wait_for_line("latency: ", timeout=60)  # the first latency step has ended
+        bench.proc.send_signal(signal.SIGINT)
+        code = bench.wait(timeout=60)
+    finally:
+        bench.kill()
+    out = bench.output
+    assert code == 130, out
     run_dir = run_dir_from(out)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["complete"] is False and summary["cut_short"] == "interrupted (Ctrl-C)"
     samples = load_samples(run_dir)
-    assert 0 < len(samples) < 3000 * 7
+    assert 3000 <= len(samples) < 3000 * 7  # the first step whole, not the whole latency phase
     assert summary["requests"] == len(samples)
     assert json.loads((run_dir / "meta.json").read_text())["complete"] is False
     assert "run cut short: interrupted" in out
@@ -148,24 +132,23 @@ def test_target_dying_mid_run_is_reported_and_kept(tmp_path) -> None:
     scenario = tmp_path / "long.toml"
     scenario.write_text(LONG)
     with launch("fast", accounts=10) as url:
-        proc = _start(
-            [
-                "run",
-                "--scenario",
-                str(scenario),
-                "--target",
-                url,
-                "--runs-dir",
-                str(tmp_path),
-                "--no-report",
-                "--phases",
-                "throughput",
-            ]
-        )
-        _wait_for_samples(proc, 6)
+        bench = BenchProcess(
+            "run", "--scenario", str(scenario), "--target", url,
+            "--runs-dir", str(tmp_path), "--no-report", "--phases", "throughput",
+        )  # fmt: skip
+        try:
+            bench.wait_for_line("set-up: ", timeout=60)  # the throughput phase comes next
+            assert wait_until(lambda: _api_requests(url) >= 300, timeout=60), bench.output
+        except BaseException:
+            bench.kill()
+            raise
     # the mock is gone now; the run must notice, stop and keep what it measured
-    out, err = proc.communicate(timeout=90)
-    assert proc.returncode == 1, out + err
+    try:
+        code = bench.wait(timeout=90)
+    finally:
+        bench.kill()
+    out = bench.output
+    assert code == 1, out
     run_dir = Path(run_dir_from(out))
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["complete"] is False and "stopped answering" in summary["cut_short"]

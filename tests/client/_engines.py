@@ -83,7 +83,9 @@ class Session(Protocol):
     def sleep(self, seconds: float) -> None:
         """Let background calls (and the engine's own timers) run for ``seconds``."""
 
-    def run_workers(self, count: int, operation: str, window: float, budget: int) -> list[Worker]:
+    def run_workers(
+        self, count: int, window: float, budget: int, operation: str, *args: Any
+    ) -> list[Worker]:
         """``count`` closed-loop callers, each until ``window`` ends or ``budget`` is spent."""
 
 
@@ -145,12 +147,14 @@ class AsyncSession:
     def sleep(self, seconds: float) -> None:
         self._runner.run(asyncio.sleep(seconds))
 
-    def run_workers(self, count: int, operation: str, window: float, budget: int) -> list[Worker]:
+    def run_workers(
+        self, count: int, window: float, budget: int, operation: str, *args: Any
+    ) -> list[Worker]:
         workers = [Worker() for _ in range(count)]
 
         async def loop(worker: Worker, until: float) -> None:
             while time.monotonic() < until and worker.count < budget:
-                worker.outcomes.append(await self._call(operation, "u1"))
+                worker.outcomes.append(await self._call(operation, *args))
 
         async def run_all() -> None:
             until = time.monotonic() + window
@@ -204,13 +208,15 @@ class GeventSession:
     def sleep(self, seconds: float) -> None:
         gevent.sleep(seconds)
 
-    def run_workers(self, count: int, operation: str, window: float, budget: int) -> list[Worker]:
+    def run_workers(
+        self, count: int, window: float, budget: int, operation: str, *args: Any
+    ) -> list[Worker]:
         workers = [Worker() for _ in range(count)]
         until = time.monotonic() + window
 
         def loop(worker: Worker) -> None:
             while time.monotonic() < until and worker.count < budget:
-                worker.outcomes.append(self._call(operation, "u1"))
+                worker.outcomes.append(self._call(operation, *args))
 
         greenlets = [gevent.spawn(loop, w) for w in workers]
         gevent.joinall(greenlets, timeout=window + JOIN_LIMIT)
@@ -260,7 +266,9 @@ class ThreadSession:
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def run_workers(self, count: int, operation: str, window: float, budget: int) -> list[Worker]:
+    def run_workers(
+        self, count: int, window: float, budget: int, operation: str, *args: Any
+    ) -> list[Worker]:
         workers = [Worker() for _ in range(count)]
         start = threading.Barrier(count + 1)
         until: list[float] = []
@@ -268,7 +276,7 @@ class ThreadSession:
         def loop(worker: Worker) -> None:
             start.wait(JOIN_LIMIT)
             while time.monotonic() < until[0] and worker.count < budget:
-                worker.outcomes.append(self._call(operation, "u1"))
+                worker.outcomes.append(self._call(operation, *args))
 
         threads = [threading.Thread(target=loop, args=(w,), daemon=True) for w in workers]
         for thread in threads:
@@ -294,7 +302,9 @@ class Engine:
         return self.caller != "thread"
 
     @contextmanager
-    def session(self, url: str, pool: PoolSettings | None = None, **client: Any) -> Iterator[Any]:
+    def session(
+        self, url: str, pool: PoolSettings | None = None, **client: Any
+    ) -> Iterator[Session]:
         """An open client on this engine (``pool``'s transport replaced), closed after the block."""
         pool = dataclasses.replace(pool or PoolSettings(), transport=self.transport)
         if self.caller == "task":

@@ -25,6 +25,10 @@ from tests.client.scripted_app import PROFILE, Step
 
 FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.01)
 
+#: how much later than planned a retry may arrive on two busy cores (timers are never early):
+#: the slack of every upper bound on a wait below
+LATE = 0.25
+
 
 @pytest.mark.parametrize(
     ("status", "error_class"),
@@ -88,22 +92,23 @@ async def test_backoff_waits_0_2_then_0_4_then_0_8_seconds(make_client, scripted
     gaps = app.gaps()
     assert len(gaps) == 3
     for gap, expected in zip(gaps, (0.2, 0.4, 0.8), strict=True):
-        assert expected - 0.01 <= gap <= expected + 0.15, gaps
+        assert expected - 0.01 <= gap < expected + LATE, gaps
     record = client.get_metrics()["operations"]["get_account_profile"]
     assert (record["count"], record["retries"], record["errors"]) == (1, 3, 0)
 
 
 async def test_retry_after_replaces_the_backoff_and_is_capped(make_client, scripted) -> None:
+    """Retry-After 1 s against a 2 s backoff: 1 s replaces it (3 s would add, 2 s ignore)."""
     limited = Step(status=429, headers={"Retry-After": "1"}, body={"detail": "slow down"})
     app, url = scripted(limited, Step(body=PROFILE))
-    client = make_client(url)
+    client = make_client(url, retry=RetryPolicy(backoff_base=2.0))
     await client.get_account_profile("u1")
-    assert 0.95 <= app.gaps()[0] <= 1.2
+    assert 0.95 <= app.gaps()[0] < 1.0 + LATE
 
     app.script(limited, Step(body=PROFILE))
-    capped = make_client(url, retry=RetryPolicy(retry_after_max=0.3))
+    capped = make_client(url, retry=RetryPolicy(backoff_base=2.0, retry_after_max=0.3))
     await capped.get_account_profile("u1")
-    assert 0.28 <= app.gaps()[0] <= 0.5
+    assert 0.28 <= app.gaps()[0] < 0.3 + LATE
 
 
 async def test_jitter_spreads_the_delay_within_its_bounds(make_client, scripted) -> None:
@@ -112,7 +117,7 @@ async def test_jitter_spreads_the_delay_within_its_bounds(make_client, scripted)
     client = make_client(url, retry=RetryPolicy(backoff_base=0.2, jitter=0.5))
     await client.get_account_profile("u1")
     for gap, base in zip(app.gaps(), (0.2, 0.4, 0.8), strict=True):
-        assert base * 0.5 - 0.01 <= gap <= base * 1.5 + 0.15
+        assert base * 0.5 - 0.01 <= gap < base * 1.5 + LATE
 
 
 async def test_deadline_stops_retries_before_it_passes(make_client, scripted) -> None:
@@ -124,7 +129,7 @@ async def test_deadline_stops_retries_before_it_passes(make_client, scripted) ->
     elapsed = time.monotonic() - start
     # attempts at 0 and 0.2 s; the next (0.6 s) would pass the deadline
     assert caught.value.attempts == 2 and len(app.arrivals) == 2
-    assert elapsed < 0.5
+    assert elapsed < 0.5  # the bound is the behaviour: it gave up instead of sleeping past it
 
 
 async def test_deadline_cuts_a_slow_attempt_short(make_client, scripted) -> None:
@@ -133,7 +138,7 @@ async def test_deadline_cuts_a_slow_attempt_short(make_client, scripted) -> None
     start = time.monotonic()
     with pytest.raises(AccountTimeoutError) as caught:
         await client.get_account_profile("u1")
-    assert 0.35 <= time.monotonic() - start < 1.0
+    assert 0.35 <= time.monotonic() - start < 2.0  # at the deadline, not at the 3 s answer
     assert "deadline" in str(caught.value)
 
 

@@ -18,8 +18,9 @@ async def test_third_request_waits_for_one_of_two_connections(make_client, scrip
     await asyncio.gather(*(client.get_account_profile("u1") for _ in range(3)))
     assert app.max_in_flight == 2
     waits = sorted(r.phases.connect_ns / 1e9 for r in records)
-    assert waits[0] < 0.1 and waits[1] < 0.1, waits
-    assert 0.25 <= waits[2] <= 0.6, waits  # waited for a connection the whole first answer
+    assert waits[2] >= 0.25, waits  # waited for a connection the whole first answer...
+    assert waits[1] < waits[2] / 2, waits  # ...the first two did not wait for one
+    assert waits[2] < 2 * 0.3, waits  # one answer, not two: the freed connection went to it
     slowest = max(records, key=lambda r: r.latency_ns)
     assert slowest.latency_ns / 1e9 >= 0.55
 

@@ -39,6 +39,26 @@ from tests.client._pool_servers import (
 LiveServerFactory = Callable[..., LiveServer]
 
 engines = pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.name)
+
+
+def engines_but(**gaps: str) -> pytest.MarkDecorator:
+    """Every engine; those named fail as expected, for the reason given (a documented gap).
+
+    ``strict``: the day an engine closes its gap, the suite says so.
+    """
+    params = [
+        pytest.param(
+            engine,
+            id=engine.name,
+            marks=[pytest.mark.xfail(strict=True, reason=gaps[engine.name])]
+            if engine.name in gaps
+            else [],
+        )
+        for engine in ENGINES
+    ]
+    return pytest.mark.parametrize("engine", params)
+
+
 cancellable = pytest.mark.parametrize(
     "engine", [e for e in ENGINES if e.can_cancel], ids=lambda e: e.name
 )
@@ -57,40 +77,46 @@ def timed(base: PoolSettings = DEFAULT, /, **phases: float) -> PoolSettings:
 
 WORKERS = 100
 CONNECTIONS = 10
-SERVICE_TIME = 0.01
-WINDOW = 2.5
-BUDGET = 400  # per worker: out of reach (10 connections x 10 ms allow 2,500 in the window)
+SERVICE_TIME = 0.02
+#: a fair queue's wait at the server's pace: each worker waits its turn behind the others
+QUEUEING_BOUND = WORKERS / CONNECTIONS * SERVICE_TIME
+WINDOW = 2.5  # > 10 x the bound: a request that waits out the window fails the test
+BUDGET = 400  # per worker: out of reach (10 connections x 20 ms allow 1,250 in the window)
 
 
 @engines
 def test_every_worker_gets_its_turn(engine: Engine, live_server: LiveServerFactory) -> None:
     """100 closed-loop workers on 10 connections: a FIFO queue, not a race for the freed one.
 
-    By Little's law a fair queue gives every request about workers / throughput
-    (the queueing bound: (workers / connections) x the effective service time);
-    a pool where the releasing caller takes its connection straight back lets
-    ten workers run the whole window while the other ninety wait it out.
+    In a first-come-first-served queue every request waits about the queueing
+    bound, (workers / connections) x service time. A pool where the releasing
+    caller (or a newcomer) takes a freed connection before the oldest waiter
+    lets a few workers run the whole window while the others wait it out; the
+    median alone hides that, the slowest worker and the longest wait do not.
+    The bound is taken at the service rate the engine reached (a client whose
+    own cost slows every turn lengthens every wait alike, and a busy machine
+    does too); the limit, 3x that, leaves room for stalls and stays far below
+    the window.
     """
     app = ServiceApp(service_time=SERVICE_TIME)
     url = live_server(app).url
     pool = PoolSettings(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     with engine.session(url, pool, max_retries=0, timeout=30) as session:
-        workers = session.run_workers(WORKERS, "get_account_profile", WINDOW, BUDGET)
+        workers = session.run_workers(WORKERS, WINDOW, BUDGET, "get_account_profile", "u1")
     outcomes = [o for w in workers for o in w.outcomes]
     assert all(o.ok for o in outcomes), {type(o.error).__name__ for o in outcomes if not o.ok}
     assert app.max_in_flight <= CONNECTIONS
     counts = sorted(w.count for w in workers)
-    mean = statistics.fmean(counts)
     latencies = sorted(o.latency for o in outcomes)
-    bound = WORKERS * WINDOW / len(outcomes)  # the mean latency a fair queue gives
-    p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    # Little's law: the mean wait of a closed loop is workers / throughput
+    bound = max(QUEUEING_BOUND, WORKERS * WINDOW / len(outcomes))
     summary = (
         f"requests per worker min {counts[0]} median {counts[len(counts) // 2]} "
-        f"max {counts[-1]}; queueing bound {bound * 1e3:.0f} ms, "
-        f"p99 {p99 * 1e3:.0f} ms, max {latencies[-1] * 1e3:.0f} ms"
+        f"max {counts[-1]}; latency p50 {latencies[len(latencies) // 2] * 1e3:.0f} ms, "
+        f"max {latencies[-1] * 1e3:.0f} ms; queueing bound {bound * 1e3:.0f} ms"
     )
-    assert bound * 8 < WINDOW, f"too few requests to judge fairness: {summary}"
-    assert counts[0] >= mean / 4, summary
+    assert bound * 5 < WINDOW, f"too slow to judge the queue in this window: {summary}"
+    assert counts[0] >= statistics.fmean(counts) / 4, summary
     assert latencies[-1] <= 3 * bound, summary
 
 
@@ -142,6 +168,7 @@ def test_a_cancelled_waiter_passes_its_turn_on(
 def test_a_timed_out_waiter_passes_its_turn_on(
     engine: Engine, live_server: LiveServerFactory
 ) -> None:
+    """A waiter whose pool timeout runs out leaves the queue; the one behind it is served."""
     app = ServiceApp()
     url = live_server(app).url
     pool = timed(ONE, pool=1.0, connect=5, read=5, write=5)
@@ -156,6 +183,7 @@ def test_a_timed_out_waiter_passes_its_turn_on(
         app.open_gate()
         held, timed_out, served = session.join(holder, early, late)
     assert isinstance(timed_out.error, AccountTimeoutError), timed_out
+    assert timed_out.error.phase == "pool"
     assert held.ok and served.ok, (held, served)
     assert app.requests == 2
 
@@ -182,7 +210,10 @@ def test_pool_timeout(engine: Engine, live_server: LiveServerFactory) -> None:
 # -- keep-alive -----------------------------------------------------------------------------
 
 
-@engines
+@engines_but(
+    aiohttp="aiohttp's connector keeps every idle connection up to max_connections: "
+    "max_keepalive_connections is not enforced (docs/engines.md)"
+)
 def test_keepalive_limit(engine: Engine, live_server: LiveServerFactory) -> None:
     """Ten at once on max_connections=10, max_keepalive_connections=2: two stay open."""
     app = ServiceApp()
@@ -322,7 +353,10 @@ def test_read_timeout(engine: Engine, server_kind: str) -> None:
     assert outcome.latency < 1.5
 
 
-@engines
+@engines_but(
+    aiohttp="aiohttp has no write timeout: a stalled write ends at the attempt's deadline, "
+    "phase 'total' (docs/engines.md)"
+)
 def test_write_timeout(engine: Engine) -> None:
     """A request far larger than the socket buffers, to a server that never reads."""
     huge_name = "n" * (16 * 1024 * 1024)

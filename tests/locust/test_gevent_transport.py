@@ -18,7 +18,6 @@ from client import (
     SyncAccountClient,
 )
 from client.metrics import RequestRecord
-from client.transports.gevent_sync import GeventTransport
 from mock_service import create_app
 from tests._live_server import LiveServer, free_port
 from tests.client.scripted_app import PROFILE, ScriptedApp, Step
@@ -119,21 +118,6 @@ def test_refused_and_dropped_are_transport_errors(
     with _client(url, max_retries=1) as client:
         assert client.get_account_profile("u1").user_id == "u1"  # the client's retry
         assert client.get_metrics()["total_retries"] == 1
-
-
-def test_a_dead_pooled_connection_is_replaced_for_idempotent_calls(
-    scripted: Callable[..., tuple[ScriptedApp, str]],
-) -> None:
-    _, url = scripted(Step(body=PROFILE))
-    transport = GeventTransport(url, GEVENT, {})
-    try:
-        assert transport.send("GET", "/x", None, 5.0).status == 200
-        sock, _ = transport._pool._idle[-1]
-        sock.shutdown(2)  # the server side sees a close; our pool does not know yet
-        raw = transport.send("GET", "/x", None, 5.0)
-        assert raw.status == 200 and raw.new_connection is True
-    finally:
-        transport.close()
 
 
 def test_sync_path_under_locust_imports_no_aiohttp(live_server: Callable[..., LiveServer]) -> None:

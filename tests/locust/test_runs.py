@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from drivers.scenario import OPERATIONS
 from locustfiles.launch import ROOT, run_locust
 from mock_service.launcher import launch
 from reports import build_report
@@ -30,6 +28,8 @@ from reports.analysis import analyse
 from reports.load import load_run
 from results.run_folder import RunFolder
 from results.schema import SCHEMA
+from tests._processes import BenchProcess, wait_for_locust_users, wait_until
+from workload.operations import MIX_OPERATIONS
 
 pytestmark = pytest.mark.slow
 
@@ -208,11 +208,11 @@ def test_locustfile_alone_with_env_overrides(tmp_path: Path, mock_url: str) -> N
     assert out.returncode == 0, out.stderr[-2000:]
     with (tmp_path / "plain_stats.csv").open(newline="") as f:
         names = {row["Name"] for row in csv.DictReader(f)} - {"Aggregated"}
-    # on_start's own calls (ensure, the shared-set listing), then only profile reads
-    assert names == {"ensure_account", "list_accounts", "get_account_profile"}
+    # on_start creates the user's accounts (ensure), then only profile reads
+    assert names == {"ensure_account", "get_account_profile"}
 
 
-_OTHER_OPS = tuple(op for op in OPERATIONS if op != "get_account_profile")
+_OTHER_OPS = tuple(op for op in MIX_OPERATIONS if op != "get_account_profile")
 
 
 def test_bad_settings_stop_locust_before_any_user(tmp_path: Path) -> None:
@@ -226,28 +226,21 @@ def test_bad_settings_stop_locust_before_any_user(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str) -> None:
-    cmd = [sys.executable, "bench.py", "locust", "--users", "3", "--spawn-rate", "3"]
-    cmd += ["--run-time", "60s", "--target", mock_url, "--runs-dir", str(tmp_path)]
-    cmd += ["--no-report"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    before = _api_requests(mock_url)
+    bench = BenchProcess(
+        "locust", "--users", "3", "--spawn-rate", "3", "--run-time", "60s",
+        "--target", mock_url, "--runs-dir", str(tmp_path), "--no-report",
+    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        logs: list[Path] = []
-        while time.monotonic() < deadline:
-            logs = list(tmp_path.glob("*/locust-locust.log"))
-            if logs and "All users spawned" in logs[0].read_text(errors="replace"):
-                break
-            time.sleep(0.2)
-        assert logs, "Locust never started"
-        time.sleep(2.0)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        run_dir = wait_for_locust_users(bench, tmp_path, timeout=60)
+        # users at work: the mock has answered some of their calls
+        assert wait_until(lambda: _api_requests(mock_url) >= before + 50, timeout=30)
+        bench.proc.send_signal(signal.SIGINT)
+        code = bench.wait(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err
-    folder = RunFolder(logs[0].parent)
+        bench.kill()
+    assert code == 130, bench.output
+    folder = RunFolder(run_dir)
     summary = folder.summary()
     assert summary["complete"] is False
     assert summary["cut_short"].startswith("interrupted")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._processes import BenchProcess, wait_gone, wait_until
+from tests._processes import BenchProcess, wait_for_locust_users, wait_gone
 
 pytestmark = pytest.mark.slow
 
@@ -24,15 +24,11 @@ def _start_and_reach_users(runs: Path, *extra: str) -> tuple[BenchProcess, Path]
         "locust", "--users", "2", "--spawn-rate", "2", "--run-time", "60s",
         "--runs-dir", str(runs), "--no-report", *extra,
     )  # fmt: skip
-    log: list[Path] = []
-
-    def users_running() -> bool:
-        assert bench.proc.poll() is None, bench.output
-        log[:] = [*runs.glob("*/locust-locust.log"), *runs.glob("*/locust-master.log")]
-        return bool(log) and "All users spawned" in log[0].read_text(errors="replace")
-
-    assert wait_until(users_running, timeout=90), "Locust never reported its users running"
-    return bench, log[0].parent
+    try:
+        return bench, wait_for_locust_users(bench, runs)
+    except BaseException:
+        bench.kill()
+        raise
 
 
 def test_sigterm_stops_locust_keeps_its_reports_and_exits_143(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import socket
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -57,15 +58,17 @@ async def test_capacity_one_slot_serializes(serve_mock: Callable[..., str]) -> N
             *(timed_get(client, PROFILE_PATH + ACTIVE[i % len(ACTIVE)]) for i in range(10))
         )
         total = time.perf_counter() - start
-    assert 0.045 <= min(done) <= 0.2
-    assert 0.48 <= max(done) <= 0.75, done  # the tenth waited for nine service times
+    # lower bounds only: a busy machine makes every one of these later, never earlier
+    assert min(done) >= 0.045
+    assert max(done) >= 0.48, done  # the tenth waited for nine service times
+    assert max(done) >= 3 * min(done), done  # ...and the first for none: one at a time
     assert total >= 0.5
     async with httpx.AsyncClient(base_url=url) as client:
         stats = (await client.get("/_mock/stats")).json()["endpoints"][GET_PROFILE]
     assert stats["requests"] == 10
     assert stats["injected_ms"]["p50"] == pytest.approx(50)
-    assert 50 <= stats["slept_ms"]["p50"] <= 55  # what was slept: timers wake late, not early
-    assert 400 <= stats["queue_ms"]["max"] <= 700
+    assert stats["slept_ms"]["p50"] >= 50  # what was slept: timers wake late, not early
+    assert stats["queue_ms"]["max"] >= 400
 
 
 async def test_unlimited_capacity_runs_concurrently(serve_mock: Callable[..., str]) -> None:
@@ -75,7 +78,12 @@ async def test_unlimited_capacity_runs_concurrently(serve_mock: Callable[..., st
         await asyncio.gather(
             *(timed_get(client, PROFILE_PATH + ACTIVE[i % len(ACTIVE)]) for i in range(10))
         )
-        assert time.perf_counter() - start < 0.35
+        total = time.perf_counter() - start
+        slept = (await client.get("/_mock/stats")).json()["endpoints"][GET_PROFILE]["slept_ms"]
+    # side by side, not one after the other: the ten took about one service time of the ten
+    # the server slept (in a row they would take all of them, ratio >= 1)
+    assert slept["count"] == 10
+    assert total < 0.5 * slept["avg"] * slept["count"] / 1000, (total, slept)
 
 
 async def test_contention_stretches_service_time_by_the_usl_factor(
@@ -94,11 +102,11 @@ async def test_contention_stretches_service_time_by_the_usl_factor(
         stats = (await client.get("/_mock/stats")).json()["endpoints"][GET_PROFILE]
     # the k-th to start shares the service with k-1 others: 40 ms * (1 + .1(k-1) + .01k(k-1))
     expected = sorted(40 * (1 + 0.1 * (k - 1) + 0.01 * k * (k - 1)) for k in range(1, 6))
-    assert 0.038 <= single <= 0.1
+    assert single >= 0.038
+    # the fifth was stretched for five in service at once: all five ran side by side
     assert stats["injected_ms"]["max"] == pytest.approx(expected[-1], rel=0.01)  # 64 ms
     assert stats["injected_ms"]["avg"] == pytest.approx(sum(expected) / 5, rel=0.01)
-    assert max(done) >= expected[-1] / 1000
-    assert max(done) < 0.2
+    assert max(done) >= expected[-1] / 1000  # and the client waited for the stretched time
 
 
 def _statuses(url: str, n: int, path: str) -> tuple[Counter, list]:
@@ -199,8 +207,8 @@ def test_new_connection_cost(serve_mock: Callable[..., str]) -> None:
                 start = time.perf_counter()
                 client.get(path)
                 later.append(time.perf_counter() - start)
-        assert 0.12 <= first < 0.3
-        assert max(later) < 0.06, later
+        assert first >= 0.12  # a new connection pays its cost...
+        assert statistics.median(later) < first / 2, (first, later)  # ...a kept one does not
     with httpx.Client(base_url=url, timeout=5) as client:
         stats = client.get("/_mock/stats").json()
     assert stats["connections_opened"] == 2  # /_mock/ requests are not tracked

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ import pytest
 from mock_service.certs import TlsFiles, temporary_tls
 from mock_service.cli import TOKEN_ENV
 from mock_service.launcher import MockStartError, launch
+from tests._processes import wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,19 +40,6 @@ else:
 """
 
 
-def wait_gone(process: psutil.Process, within: float = 15.0) -> bool:
-    """True once ``process`` has exited (a zombie counts: nobody may be left to reap it)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("thread", ["main", "worker"])
 def test_the_mock_dies_with_a_sigkilled_launcher(thread: str) -> None:
     parent = subprocess.Popen(
@@ -70,7 +57,7 @@ def test_the_mock_dies_with_a_sigkilled_launcher(thread: str) -> None:
         parent.kill()
         parent.wait()
 
-        assert wait_gone(mock), f"mock {pid} outlived its SIGKILLed launcher"
+        assert wait_gone([mock]) == [], f"mock {pid} outlived its SIGKILLed launcher"
         with pytest.raises(httpx.ConnectError):
             httpx.get(url + "/health", timeout=5)
     finally:
@@ -84,7 +71,7 @@ def test_the_mock_stops_on_sigterm() -> None:
     with launch("fast", accounts=0) as url:
         (mock,) = psutil.Process().children()
         mock.send_signal(signal.SIGTERM)
-        assert wait_gone(mock)
+        assert wait_gone([mock]) == []
         with pytest.raises(httpx.ConnectError):
             httpx.get(url + "/health", timeout=5)
 

@@ -1,7 +1,8 @@
 """The scenario: weights, request counts, durations and concurrency levels, from TOML.
 
-One file drives both ``bench.py`` and the Locust users, so both load the
-service with the same mix.
+One file drives both ``bench.py`` and the Locust users; with the workload
+policy (``workload.policy``) both load the service with the same mix and the
+same parameters.
 """
 
 from __future__ import annotations
@@ -11,19 +12,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+from workload.operations import MIX_OPERATIONS
 
-OPERATIONS = (
-    "get_account_profile",
-    "search_accounts",
-    "list_accounts",
-    "get_account_by_email",
-    "ensure_account",
-    "update_account_preferences",
-    "update_account_profile",
-    "change_account_status",
-    "delete_account",
-)
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 DEFAULT_WEIGHTS = {
     "get_account_profile": 35,
@@ -142,10 +133,10 @@ def _weights(raw: Any, origin: str) -> tuple[tuple[str, int], ...]:
         raise ScenarioError(f"{origin}: [weights] must be a table of operation = weight")
     merged = dict(DEFAULT_WEIGHTS)
     for op, weight in raw.items():
-        if op not in OPERATIONS:
+        if op not in MIX_OPERATIONS:
             raise ScenarioError(
                 f"{origin}: unknown operation {op!r} in [weights]; accepted: "
-                f"{', '.join(OPERATIONS)}"
+                f"{', '.join(MIX_OPERATIONS)}"
             )
         if not isinstance(weight, int) or weight < 0:
             raise ScenarioError(f"{origin}: weight of {op} must be a whole number >= 0")

@@ -19,6 +19,8 @@ class OwnAccount:
     user_id: str
     email: str
     active: bool = True
+    #: a flow is changing its status: no other flow may pick it until that answer is in
+    busy: bool = False
 
 
 def run_prefix() -> str:
@@ -33,6 +35,8 @@ class RunData:
 
     prefix: str
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    #: the emails' domain: operators tell the harness's accounts from real ones by it
+    domain: str = "harness.example.com"
     stable: list[OwnAccount] = field(default_factory=list)
     disposable: list[OwnAccount] = field(default_factory=list)
     _serial: int = 0
@@ -43,7 +47,7 @@ class RunData:
         n = self._serial
         return (
             f"{self.prefix}-{n:06d}",
-            f"{self.prefix}-{n:06d}@harness.example.com",
+            f"{self.prefix}-{n:06d}@{self.domain}",
             f"Harness User {n:06d}",
         )
 
@@ -59,6 +63,12 @@ class RunData:
     def any_stable(self) -> OwnAccount:
         return self.stable[self.rng.randrange(len(self.stable))]
 
+    @property
+    def issued(self) -> int:
+        """How many identities the run has handed out (the accounts it made or tried to)."""
+        return self._serial
+
     def pick_disposable(self, *, active: bool) -> OwnAccount | None:
-        candidates = [a for a in self.disposable if a.active == active]
+        """A disposable account in that state that no flow is changing right now."""
+        candidates = [a for a in self.disposable if a.active == active and not a.busy]
         return self.rng.choice(candidates) if candidates else None
