@@ -42,8 +42,7 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
             file=out,
         )
         print(
-            "-" * 30 + "|" + "-" * 7 + "|" + "-" * 10 + "|" + "-" * 10 + "|" + "-" * 10 + "|"
-            "-" * 12 + "|" + "-" * 11 + "|" + "-" * 22,
+            "|".join("-" * width for width in (30, 7, 10, 10, 10, 12, 11, 22)),
             file=out,
         )
         for row in summary["sweep"]:
