@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 
 from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
 from client.config import TOKEN_ENV
-from client.settings import TRANSPORTS
+from client.settings import ASYNC_TRANSPORTS
 from drivers import interrupts
 from drivers.standard_run import ALL_PHASES, Outcome, RunOptions, execute
 from drivers.sweep import SweepSpec, parse_grid
@@ -42,11 +42,11 @@ EXIT_BAD_INPUT = 2  # input the user can fix: one line naming it
 
 
 class BadInput(Exception):
-    """Input the user can fix (a flag's value, a file they named): exit 2 with this one line.
+    """Input the user can fix: exit 2 with this one line, no traceback.
 
-    Raised where a value is checked after argparse, when the check needs more than one
-    flag; errors of the harness's own modules that are always the user's (a scenario
-    file, a target that does not answer...) are listed in :data:`USER_ERRORS`.
+    Raised for values checked after argparse because they depend on other flags
+    (``--tls`` with ``--target``, a ``--pool-grid`` over ``--pool``) or name a run
+    folder; the harness's own errors that are always the user's are in USER_ERRORS.
     """
 
 
@@ -101,7 +101,7 @@ def _phases(text: str) -> tuple[str, ...]:
 
 
 #: the engines of bench.py's asyncio drivers: all but gevent, the one sync-only engine
-DRIVER_TRANSPORTS = tuple(t for t in TRANSPORTS if t != "gevent")
+DRIVER_TRANSPORTS = ASYNC_TRANSPORTS
 
 
 def _driver_pool(text: str) -> PoolSettings:

@@ -13,6 +13,9 @@ Transport = Literal["lean", "aiohttp", "httpx", "gevent"]
 PoolMode = Literal["pooled", "no_keepalive", "client_per_request"]
 
 TRANSPORTS: tuple[str, ...] = ("lean", "aiohttp", "httpx", "gevent")
+#: the engines of the async client (AccountClient) and of the sync one (SyncAccountClient)
+ASYNC_TRANSPORTS: tuple[str, ...] = ("lean", "aiohttp", "httpx")
+SYNC_TRANSPORTS: tuple[str, ...] = ("gevent", "httpx")
 POOL_MODES: tuple[str, ...] = ("pooled", "no_keepalive", "client_per_request")
 
 

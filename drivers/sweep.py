@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from client import PoolSettings, Timeouts
-from client.settings import TIMEOUT_KEYS
+from client.settings import ASYNC_TRANSPORTS, TIMEOUT_KEYS
 from drivers.loops import closed_loop
 from drivers.mix import Mix
 from drivers.phases import RunContext, measured
@@ -42,7 +42,13 @@ def parse_grid(text: str, base: PoolSettings) -> tuple[PoolSettings, ...]:
     for combo in itertools.product(*axes):
         parsed = PoolSettings.parse(",".join(combo))
         values = {**dataclasses.asdict(base), **_explicit(combo, parsed, base)}
-        pools.append(PoolSettings(**values))
+        pool = PoolSettings(**values)
+        if pool.transport not in ASYNC_TRANSPORTS:
+            raise ValueError(
+                f"--pool-grid: transport={pool.transport} is not an asyncio engine; "
+                f"the sweep runs on {', '.join(ASYNC_TRANSPORTS)}"
+            )
+        pools.append(pool)
     return tuple(pools)
 
 

@@ -102,7 +102,8 @@ def run_locust(
     if not math.isfinite(user_rate) or user_rate < 0:
         raise ValueError(f"user_rate must be >= 0 tasks per second, not {user_rate}")
     resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    pool_settings = pool if isinstance(pool, PoolSettings) else parse_pool(pool or "")
+    # through the users' own parser, so an engine they cannot run on is refused here
+    pool_settings = parse_pool(pool_text(pool) if isinstance(pool, PoolSettings) else pool or "")
     with ExitStack() as stack:
         found = stack.enter_context(
             open_target(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from client.config import TOKEN_ENV, split_userinfo
-from client.settings import PoolSettings
+from client.settings import SYNC_TRANSPORTS, PoolSettings
 from results.redaction import register_secret, register_userinfo
 from workload.scenario import Scenario, load_scenario, scenario_from_dict
 
@@ -173,7 +173,7 @@ def scenario_source(source: str) -> Scenario:
 
 
 #: the engines a Locust user runs on: blocking calls that gevent's patched sockets make cooperative
-LOCUST_TRANSPORTS = ("gevent", "httpx")
+LOCUST_TRANSPORTS = SYNC_TRANSPORTS  # the sync client's engines; gevent first, the default
 
 
 def parse_pool(text: str) -> PoolSettings:

@@ -1,5 +1,5 @@
 """The run folder's format version: the one this harness writes, the ones it reads, and how an
-older folder is brought up to the current shape, so every reader sees one shape.
+older folder is brought up to the current shape, so every reader sees one.
 
 A run folder outlives the harness that wrote it: a later ``report`` or ``compare`` must
 know an old folder for what it is, fill what it lacks with values that say so, and
@@ -28,7 +28,7 @@ AUTH_NOT_RECORDED = "unknown (not recorded before run format 2)"
 
 
 class RunFormatError(ValueError):
-    """A run folder this harness cannot read (newer than it knows, or no version at all);
+    """A run folder this harness cannot read (a newer version, or a value that is not one);
     the message is one line naming the folder."""
 
 

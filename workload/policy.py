@@ -8,10 +8,11 @@ Every call is built from the run's own data (:class:`~workload.run_data.RunData`
 * search asks for the run's prefix, a substring of every email the run made,
   with the seed's ``limit=50``; list asks for the seed's first page of 50.
 
-Nothing here depends on data the run did not create, so a result does not
-depend on what the target held before, and the run never changes anyone
-else's account. ``bench.py``'s drivers and the Locust users run these same
-flows (``workload.flow``).
+Only list reads past the run's data (its first page is the target's newest
+accounts, the run's own once it has made 50); every other call is on accounts
+the run created, so results depend little on what the target held before,
+and the run never changes anyone else's account. ``bench.py``'s drivers and
+the Locust users run these same flows (``workload.flow``).
 """
 
 from __future__ import annotations

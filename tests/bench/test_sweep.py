@@ -27,6 +27,8 @@ def test_grid_is_every_combination_applied_to_the_base() -> None:
         parse_grid("max_conns=1,2", base)
     with pytest.raises(ValueError, match="is not key=value"):
         parse_grid("transport", base)
+    with pytest.raises(ValueError, match="transport=gevent is not an asyncio engine"):
+        parse_grid("transport=lean,gevent", base)
 
 
 def test_grid_varies_one_timeout_and_keeps_the_base_others() -> None:
