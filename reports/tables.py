@@ -436,6 +436,7 @@ def metadata_table(meta: dict[str, Any], samples: pd.DataFrame) -> pd.DataFrame:
     retry = meta.get("retry") or {}
     items = [
         ("kind", meta.get("kind", "run")),
+        ("run format", meta.get("format_version") or 1),
         ("command", meta.get("command")),
         ("target", meta.get("target")),
         ("auth", meta.get("auth")),

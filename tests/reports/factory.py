@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from results import RunFolder
+from results.run_format import FORMAT_VERSION
 from results.schema import SCHEMA
 
 #: seed medians (ms) per operation; the others get 10 ms
@@ -437,7 +438,9 @@ def make_run(root: Path, spec: Spec = Spec(), name: str | None = None) -> Path:
 
 
 def meta(spec: Spec) -> dict[str, Any]:
+    """A current-format meta.json (tests of older formats drop what they need)."""
     return {
+        "format_version": FORMAT_VERSION,
         "harness_version": "0.1.0",
         "git_commit": "08c73bc5d2e1f0a9",
         "command": {"run": "bench.py run", "sweep": "bench.py sweep", "locust": "bench.py locust"}[
@@ -465,6 +468,14 @@ def meta(spec: Spec) -> dict[str, Any]:
         "kind": spec.kind,
         "started_at": "2026-11-26T04:15:00+00:00",
         "ended_at": "2026-11-26T04:17:10+00:00",
+        "target_info": {
+            "health": {"status": "healthy", "service": "account_service", "version": "0.1.0"},
+            "health_detailed": None,
+            "service": "account_service",
+            "version": "0.1.0",
+        },
+        "tls": None,
+        "auth": None,
     }
 
 
