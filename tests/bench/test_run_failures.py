@@ -6,7 +6,6 @@ import json
 import signal
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -14,6 +13,7 @@ import bench as bench_cli
 from mock_service.launcher import launch
 from results import load_samples
 from tests._live_server import free_port
+from tests._mock_stats import api_requests
 from tests._processes import BenchProcess, wait_until
 from tests.bench.conftest import bench, run_dir_from
 
@@ -98,11 +98,6 @@ def test_target_that_does_not_speak_the_contract_stops_before_any_load(
     assert not any(tmp_path.iterdir()), "nothing was measured: no run folder is left behind"
 
 
-def _api_requests(url: str) -> int:
-    """How many API calls the mock has answered (or is answering) so far."""
-    return httpx.get(f"{url}/_mock/stats", timeout=5).json()["totals"]["requests"]
-
-
 def test_ctrl_c_keeps_what_was_measured(tmp_path) -> None:
     scenario = tmp_path / "long.toml"
     scenario.write_text(LONG)
@@ -138,7 +133,7 @@ def test_target_dying_mid_run_is_reported_and_kept(tmp_path) -> None:
         )  # fmt: skip
         try:
             bench.wait_for_line("set-up: ", timeout=60)  # the throughput phase comes next
-            assert wait_until(lambda: _api_requests(url) >= 300, timeout=60), bench.output
+            assert wait_until(lambda: api_requests(url) >= 300, timeout=60), bench.output
         except BaseException:
             bench.kill()
             raise

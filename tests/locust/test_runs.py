@@ -28,6 +28,7 @@ from reports.analysis import analyse
 from reports.load import load_run
 from results.run_folder import RunFolder
 from results.schema import SCHEMA
+from tests._mock_stats import api_requests
 from tests._processes import BenchProcess, wait_for_locust_users, wait_until
 from workload.operations import MIX_OPERATIONS
 
@@ -38,11 +39,6 @@ pytestmark = pytest.mark.slow
 def mock_url() -> Iterator[str]:
     with launch("fast", accounts=200) as url:
         yield url
-
-
-def _api_requests(url: str) -> int:
-    stats = httpx.get(f"{url}/_mock/stats", timeout=5).json()
-    return sum(e["requests"] for key, e in stats["endpoints"].items() if "/api/v1/" in key)
 
 
 def _locust_csv(run_dir: Path) -> dict[str, dict[str, str]]:
@@ -88,7 +84,7 @@ def test_single_process_run_leaves_a_complete_run_folder(tmp_path: Path, mock_ur
         assert int(locust_rows[op]["Request Count"]) == n
     assert summary["locust"]["merged_requests"] == len(samples)
     assert summary["locust"]["locust_requests"] == len(samples)
-    assert int(samples["attempts"].sum()) == _api_requests(mock_url)
+    assert int(samples["attempts"].sum()) == api_requests(mock_url)
 
     # the report: the harness's unrounded figures, Locust's beside them, per operation
     side = analyse(load_run(run_dir)).locust_stats.set_index("operation")
@@ -147,7 +143,7 @@ def test_master_and_two_workers_merge_exactly(tmp_path: Path, mock_url: str) -> 
     assert len(samples) == merged
     assert sorted(samples["worker"].unique()) == [0, 1]
     # the mock saw every attempt, and nothing else
-    assert int(samples["attempts"].sum()) == _api_requests(mock_url)
+    assert int(samples["attempts"].sum()) == api_requests(mock_url)
 
     # merged histograms agree with the raw rows within the histogram's 0.1%
     for row in section["operations"]:
@@ -181,7 +177,7 @@ def test_step_shape_labels_each_plateau(
     assert set(rows) == {"users=1", "users=3"}
     assert rows["users=1"]["concurrency"] == 1 and rows["users=3"]["concurrency"] == 3
     for row in rows.values():
-        assert row["requests"] > 0 and 1.0 < row["duration_s"] <= 2.3
+        assert row["requests"] > 0 and 1.0 < row["duration_s"] <= 3.0  # Locust ticks each 1 s
     samples = pd.read_parquet(RunFolder(run_dir).samples_path)
     assert set(samples["step"].astype(str)) <= {"users=1", "users=3", "ramp"}
     assert summary["complete"] is True
@@ -226,7 +222,7 @@ def test_bad_settings_stop_locust_before_any_user(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str) -> None:
-    before = _api_requests(mock_url)
+    before = api_requests(mock_url)
     bench = BenchProcess(
         "locust", "--users", "3", "--spawn-rate", "3", "--run-time", "60s",
         "--target", mock_url, "--runs-dir", str(tmp_path), "--no-report",
@@ -234,7 +230,7 @@ def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str
     try:
         run_dir = wait_for_locust_users(bench, tmp_path, timeout=60)
         # users at work: the mock has answered some of their calls
-        assert wait_until(lambda: _api_requests(mock_url) >= before + 50, timeout=30)
+        assert wait_until(lambda: api_requests(mock_url) >= before + 50, timeout=30)
         bench.proc.send_signal(signal.SIGINT)
         code = bench.wait(timeout=60)
     finally:
