@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import socket
@@ -114,3 +115,14 @@ def ratio_table(
                 f"| {cpu / med('aiohttp_raw', c, 'cpu_us'):.2f} |"
             )
     return lines
+
+
+def round_arguments(parser: argparse.ArgumentParser, requests_help: str = "per cell") -> None:
+    """The flags every side-by-side client benchmark takes, and its child process's own."""
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=3000, help=requests_help)
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 600 requests")
+    parser.add_argument("--loops", default="asyncio,uvloop")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)

@@ -32,6 +32,7 @@ from benchmarks._harness import (
     median,
     pin,
     ratio_table,
+    round_arguments,
     server_process,
 )
 from client import AccountClient, PoolSettings
@@ -220,13 +221,7 @@ def _table(loop: str, data: dict[str, Any]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=3000, help="per cell (slow ones: 1/3)")
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 600 requests")
-    parser.add_argument("--loops", default="asyncio,uvloop")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
+    round_arguments(parser, requests_help="per cell (slow ones: 1/3)")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.requests = 2, 600

@@ -27,7 +27,15 @@ from typing import Any
 import aiohttp
 import orjson
 
-from benchmarks._harness import free_port, machine, median, pin, ratio_table, server_process
+from benchmarks._harness import (
+    free_port,
+    machine,
+    median,
+    pin,
+    ratio_table,
+    round_arguments,
+    server_process,
+)
 from benchmarks.client_speed import PATH, USER, _measure
 from client import AccountClient, PoolSettings
 from mock_service.certs import temporary_tls
@@ -135,14 +143,8 @@ def _table(loop: str, data: dict[str, Any]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=3000, help="per cell")
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 600 requests")
-    parser.add_argument("--loops", default="asyncio,uvloop")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
+    round_arguments(parser)
     parser.add_argument("--ca", help=argparse.SUPPRESS)
-    parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.requests = 2, 600

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from client.histogram import LatencyHistogram
-from client.metrics import Phases, RequestRecord
 from locustfiles.aggregate import Aggregate, Timeline
 from locustfiles.outputs import (
     FINAL_CSV,
@@ -22,6 +21,7 @@ from locustfiles.outputs import (
 )
 from locustfiles.recorder import Recorder
 from results.health import HealthReading
+from tests.locust._records import record
 
 POOL = "gevent/pooled/k20/c100"
 SECOND = 1_000_000_000
@@ -37,22 +37,6 @@ def test_outputs_import_neither_the_plugin_nor_locust() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-def _record(op: str, latency_ns: int, start_ns: int, error: str | None = None) -> RequestRecord:
-    return RequestRecord(
-        operation=op,
-        started_at=0.0,
-        latency_ns=latency_ns,
-        attempts=1,
-        status=404 if error else 200,
-        error=error,
-        bytes_sent=0,
-        bytes_received=100,
-        phases=Phases(1, 2, 3, 4),
-        new_connection=False,
-        start_ns=start_ns,
-    )
-
-
 def _result(elapsed_s: float, planned_s: float | None) -> LocustResult:
     """Two workers' rows over two seconds; one step, the second, measured."""
     aggregate, histograms = Aggregate(), {"get_account_profile": LatencyHistogram()}
@@ -61,7 +45,7 @@ def _result(elapsed_s: float, planned_s: float | None) -> LocustResult:
         for i in range(100):
             error = "AccountNotFoundError" if i % 25 == 0 else None
             latency = (1 + i % 10) * 1_000_000
-            recorder.record(_record("get_account_profile", latency, i * 20_000_000, error))
+            recorder.record(record("get_account_profile", latency, i * 20_000_000, error))
             histograms["get_account_profile"].record(latency)
         aggregate.add(worker, recorder.drain())
     # rows start on the wall clock: the run's origin is the first row's start

@@ -12,30 +12,14 @@ from argparse import Namespace
 import pytest
 
 from client.histogram import LatencyHistogram
-from client.metrics import Phases, RequestRecord
 from locustfiles import options
 from locustfiles.aggregate import RAMP, Aggregate, Timeline
 from locustfiles.launch import parse_timespan
 from locustfiles.recorder import Recorder
 from locustfiles.stages import plan_stages
 from results.schema import SCHEMA
+from tests.locust._records import record
 from workload.scenario import DEFAULT_WEIGHTS
-
-
-def _record(op: str, latency_ns: int, start_ns: int, error: str | None = None) -> RequestRecord:
-    return RequestRecord(
-        operation=op,
-        started_at=0.0,
-        latency_ns=latency_ns,
-        attempts=1,
-        status=404 if error else 200,
-        error=error,
-        bytes_sent=0,
-        bytes_received=100,
-        phases=Phases(1, 2, 3, 4),
-        new_connection=False,
-        start_ns=start_ns,
-    )
 
 
 def test_the_launcher_side_does_not_import_locust() -> None:
@@ -54,7 +38,7 @@ def test_merging_two_workers_equals_one_histogram_of_everything() -> None:
                 op = rng.choice(["get_account_profile", "search_accounts"])
                 latency = int(rng.lognormvariate(16, 0.8))
                 error = "AccountNotFoundError" if i % 97 == 0 else None
-                recorder.record(_record(op, latency, step * 1_000_000 + i, error))
+                recorder.record(record(op, latency, step * 1_000_000 + i, error))
                 everything.record(latency)
             aggregate.add(index, recorder.drain())
     merged = aggregate.merged()
@@ -80,7 +64,7 @@ def test_rows_become_the_samples_schema_with_steps_from_the_timeline() -> None:
     for i in range(10):
         # starts at origin + 0.05 s .. 0.95 s, in wall-clock terms
         start = origin + 50_000_000 + i * 100_000_000
-        recorder.record(_record("get_account_profile", 5_000_000, start - offset))
+        recorder.record(record("get_account_profile", 5_000_000, start - offset))
     aggregate.add(1, recorder.drain())
     timeline = Timeline()
     timeline.add(origin, 2, RAMP)
