@@ -15,8 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from client import AccountClient, AccountServiceError, PoolSettings, RetryPolicy
 from client.settings import POOL_MODES
 from drivers.health import HealthMonitor
@@ -178,43 +176,12 @@ async def throughput_phase(ctx: RunContext) -> None:
 async def pooling_phase(ctx: RunContext) -> None:
     """The seed's pooling effect: a fresh pooled client vs the two anti-patterns."""
     n = ctx.scenario.pooling.requests
-    rows = []
     for mode in POOL_MODES:
         pool = dataclasses.replace(ctx.pool, mode=mode)
         client = ctx.new_client(pool)
-        seen: list[tuple[int, bool]] = []
-
-        def keep(record: Any, out: list[tuple[int, bool]] = seen) -> None:
-            out.append((record.latency_ns, bool(record.new_connection)))
-
-        client.metrics.subscribe(keep)
         async with client, measured(ctx, "pooling", mode, 1, pool=pool, requests=n):
             for _ in range(n):
                 await _quietly(client.execute(ctx.policy.profile_read()))
-        values = np.array([latency for latency, _ in seen]) / 1e6
-        opened = np.array([latency for latency, new in seen if new]) / 1e6
-        rest = values[1:] if mode == "pooled" and len(values) > 1 else values
-        rows.append(
-            {
-                "mode": mode,
-                "requests": len(values),
-                "first_ms": round(float(values[0]), 3) if len(values) else None,
-                "avg_ms": round(float(rest.mean()), 3) if len(rest) else None,
-                "p50_ms": round(float(np.percentile(rest, 50)), 3) if len(rest) else None,
-                "new_connections": len(opened),
-                "new_connection_ms": round(float(opened.mean()), 3) if len(opened) else None,
-            }
-        )
-    ctx.extras["pooling"] = rows
-    opened_total = sum(r["new_connections"] for r in rows)
-    pooled_ms = rows[0]["avg_ms"]
-    if opened_total and pooled_ms:
-        first = (
-            sum(r["new_connection_ms"] * r["new_connections"] for r in rows if r["new_connections"])
-            / opened_total
-        )
-        ctx.extras["pooling_first_request_ms"] = round(first, 3)
-        ctx.extras["pooling_speedup"] = round(first / pooled_ms, 2)
 
 
 async def batch_phase(ctx: RunContext) -> None:
@@ -229,21 +196,12 @@ async def batch_phase(ctx: RunContext) -> None:
         for read in reads:
             await _quietly(client.execute(read))
         sequential = time.perf_counter() - t0
-    opened: list[bool] = []
-    unsubscribe = client.metrics.subscribe(lambda r: opened.append(bool(r.new_connection)))
     async with measured(ctx, "batch", "gather", count, requests=count):
         t0 = time.perf_counter()
         await asyncio.gather(*(_quietly(client.execute(read)) for read in reads))
         gathered = time.perf_counter() - t0
-    unsubscribe()
-    ctx.extras["batch"] = {
-        "count": count,
-        "sequential_s": round(sequential, 4),
-        "gather_s": round(gathered, 4),
-        "speedup": round(sequential / gathered, 2) if gathered > 0 else None,
-        # a burst larger than max_keepalive_connections reconnects the excess
-        "gather_new_connections": sum(opened),
-    }
+    # the wall times as timed here; analysis.summary adds the speed-up and reconnections
+    ctx.extras["batch"] = {"count": count, "sequential_s": sequential, "gather_s": gathered}
 
 
 async def open_loop_phase(ctx: RunContext, rate: float, duration_s: float) -> None:

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
-import pandas as pd
-
+from analysis.summary import summarize
 from client import PoolSettings, RetryPolicy
 from drivers import interrupts, phases
 from drivers.loops import TargetDown
@@ -31,7 +29,6 @@ from drivers.terminal import print_summary
 from results import RunFolder, SampleBuffer, new_run_dir
 from results.meta import base_meta, now_iso
 from results.redaction import redact_url
-from results.summary import summarize
 from workload.run_data import RunData, run_prefix
 from workload.scenario import Scenario
 
@@ -189,11 +186,11 @@ def _finish(
     folder.write_samples(table)
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
-    extras = {
+    extras = {  # what was recorded beside the samples; the analysis adds every table
+        "open_loop_runs": [],
         **ctx.extras,
         "generator_health": ctx.health,
         "generator_saturated": any(h["saturated"] for h in ctx.health),
-        "open_loop": _open_loop_rows(frame, ctx.extras.pop("open_loop_runs", [])),
         "data": {
             "prefix": ctx.data.prefix,
             "accounts_created": len(ctx.data.stable) + len(ctx.data.disposable),
@@ -203,8 +200,6 @@ def _finish(
     summary = summarize(
         frame, ctx.steps, extras=extras, complete=cut_short is None, cut_short=cut_short
     )
-    if any(step["phase"] == "sweep" for step in ctx.steps):
-        summary["sweep"] = _sweep_rows(summary["windows"])
     folder.write_json("summary.json", summary)
     folder.write_json("meta.json", {**meta, "ended_at": now_iso(), "complete": cut_short is None})
     return summary
@@ -219,35 +214,3 @@ def _sweep_meta(spec: SweepSpec | None) -> dict[str, Any] | None:
         "duration_s": spec.duration_s,
         "warmup_s": spec.warmup_s,
     }
-
-
-def _sweep_rows(windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per pool setting and concurrency: the sweep's windows (each carries its connection
-    wait, churn and fairness, from ``results.summary.pool_figures``)."""
-    return [window for window in windows if window["phase"] == "sweep"]
-
-
-def _open_loop_rows(frame: pd.DataFrame, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
-    for run in runs:
-        group = frame[(frame["phase"] == "open_loop") & (frame["step"] == run["step"])]
-        ok = group[group["error"] == ""]
-        response = ok["latency_ns"].to_numpy() / 1e6
-        service = (ok["latency_ns"] - ok["lag_ns"]).to_numpy() / 1e6
-        duration = len(group) and (group["start_ns"].max() - group["start_ns"].min()) / 1e9
-
-        def pct(values: np.ndarray, q: float) -> float | None:
-            return round(float(np.percentile(values, q)), 3) if len(values) else None
-
-        rows.append(
-            {
-                **run,
-                "achieved_rate": round(len(group) / duration, 2) if duration else None,
-                "response_p50_ms": pct(response, 50),
-                "response_p99_ms": pct(response, 99),
-                "service_p50_ms": pct(service, 50),
-                "service_p99_ms": pct(service, 99),
-                "errors": int((group["error"] != "").sum()),
-            }
-        )
-    return rows

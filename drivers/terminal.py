@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from results.summary import LOAD_PHASES, is_unfair, tail_is_churn
+from analysis.tables import LOAD_PHASES, is_unfair, tail_is_churn
 
 
 def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analysis import tables
+from analysis.summary import summarize
 from client.histogram import LatencyHistogram
 from results.health import HealthReading
 from results.run_folder import RunFolder
-from results.summary import summarize
 
 #: Locust's statistics as they stood at the end (same columns as ``locust_stats.csv``)
 FINAL_CSV = "locust_stats_final.csv"
@@ -161,22 +161,19 @@ def _health(windows: tuple[Window, ...]) -> list[dict[str, Any]]:
 
 def _locust_section(result: LocustResult, samples: pd.DataFrame) -> dict[str, Any]:
     """Per operation: merged histograms, raw rows and Locust's own figures side by side."""
-    operation = samples["operation"].astype(str).to_numpy()
-    latency = samples["latency_ns"].to_numpy()
+    harness = tables.histogram_table(result.histograms)
+    rows = tables.operation_percentiles(samples).set_index("operation")
     operations = []
-    for op, hist in sorted(result.histograms.items()):
-        p50, p95, p99 = hist.percentiles((50, 95, 99))
+    for figures in harness.to_dict("records"):
+        op = figures.pop("operation")
         row: dict[str, Any] = {
             "operation": op,
-            "harness": {
-                "count": hist.count,
-                "avg_ms": _ms(hist.mean),
-                "p50_ms": _ms(p50),
-                "p95_ms": _ms(p95),
-                "p99_ms": _ms(p99),
-                "max_ms": _ms(hist.max),
-            },
-            "samples": _sample_figures(latency[operation == op]),
+            "harness": {k: int(v) if k == "count" else round(v, 3) for k, v in figures.items()},
+            "samples": (
+                {k: round(float(rows.at[op, k]), 3) for k in ("p50_ms", "p95_ms", "p99_ms")}
+                if op in rows.index
+                else {}
+            ),
         }
         theirs = (result.locust_stats or {}).get(op)
         if theirs is not None:
@@ -219,15 +216,3 @@ def _locust_figures(f: LocustFigures) -> dict[str, Any]:
         "max_ms": f.max_ms,
         "requests_per_s": round(f.requests_per_s, 1),
     }
-
-
-def _ms(ns: float) -> float:
-    return round(ns / 1e6, 3)
-
-
-def _sample_figures(values: np.ndarray) -> dict[str, float]:
-    """Linear-interpolated percentiles of the raw rows (the summary's convention)."""
-    if not len(values):
-        return {}
-    p50, p95, p99 = np.percentile(values, (50, 95, 99))
-    return {"p50_ms": _ms(p50), "p95_ms": _ms(p95), "p99_ms": _ms(p99)}

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import tables
+from analysis.tables import CHURN_TAIL_SHARE, UNFAIR_SHARE, is_unfair, tail_is_churn
 from reports import seed_reference as seed
-from reports import sweep, tables
+from reports import sweep
 from reports.load import Run
+from reports.tables import locust_side_by_side, metadata_table
 from reports.usl import UslFit, fit_usl
-from results.summary import CHURN_TAIL_SHARE, UNFAIR_SHARE, is_unfair, tail_is_churn
 
 ERROR_WARN_SHARE = 0.01
 
@@ -190,7 +192,7 @@ def _ms_text(value: float) -> str:
 
 def window_warnings(windows: pd.DataFrame) -> list[Warning_]:
     """A tail made of new connections, and a closed loop that starved some workers,
-    each with the pool setting to change (thresholds: ``results.summary``)."""
+    each with the pool setting to change (thresholds: ``analysis.tables``)."""
     out = []
     for row in windows.to_dict("records") if not windows.empty else []:
         workers = int(row["concurrency"])
@@ -310,7 +312,7 @@ def analyse(run: Run) -> Analysis:
         open_loop=tables.open_loop_table(samples, run.steps),
         timeline=tables.timeline(samples),
         spectrum=tables.spectrum(in_phase) if len(in_phase) else pd.DataFrame(),
-        metadata=tables.metadata_table(run.meta, samples),
+        metadata=metadata_table(run.meta, samples),
         health=health_frame(run.summary),
         usl=usl_fit,
         usl_by_pool=by_pool,
@@ -320,9 +322,7 @@ def analyse(run: Run) -> Analysis:
         seed_other=seed_other(windows, pooling, batch)
         if compares_to_seed_throughput(run)
         else pd.DataFrame(),
-        locust_stats=tables.locust_side_by_side(run.summary)
-        if run.kind == "locust"
-        else pd.DataFrame(),
+        locust_stats=locust_side_by_side(run.summary) if run.kind == "locust" else pd.DataFrame(),
         warnings=find_warnings(run, errors, error_share, windows),
         error_share=error_share,
     )

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.summary import summarize
+from analysis.tables import CHURN_TAIL_SHARE, UNFAIR_SHARE
 from drivers.terminal import print_summary
 from reports import build_report, sweep
 from reports.analysis import analyse
 from reports.load import load_run
 from results import load_samples
-from results.summary import CHURN_TAIL_SHARE, UNFAIR_SHARE, summarize
 from tests.reports.factory import PoolWindow, make_pool_run
 
 REL = 1e-9
