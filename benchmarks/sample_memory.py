@@ -22,9 +22,9 @@ from benchmarks._harness import machine
 
 
 def child(count: int) -> dict[str, float]:
+    from analysis.summary import summarize
     from client.metrics import Phases, RequestRecord
     from results import RunFolder, SampleBuffer, load_samples
-    from results.summary import summarize
 
     rng = random.Random(1)
     ops = ["get_account_profile", "search_accounts", "list_accounts", "ensure_account"]

@@ -31,6 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from analysis.summary import summarize
 from client.config import TOKEN_ENV, split_userinfo
 from client.retry import RetryPolicy
 from client.settings import PoolSettings
@@ -42,7 +43,6 @@ from locustfiles.options import USERINFO_ENV, parse_pool, pool_text
 from locustfiles.stages import MIN_WARMUP_S, plan_stages
 from results.meta import base_meta, now_iso
 from results.run_folder import RunFolder, new_run_dir
-from results.summary import summarize
 from workload.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ MS_COLS = (
 )
 
 
-#: connection churn and per-worker fairness of a window (``results.summary.pool_figures``)
+#: connection churn and per-worker fairness of a window (``analysis.tables.pool_figures``)
 CHURN_COLS = (
     Col("requests", "Requests", "int"),
     Col("new_connections", "New conn.", "int"),

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports import tables
+from analysis import tables
 from reports.bootstrap import DRAWS, interval_counts, percentile_draws, throughput_draws
 from reports.errors import ReportInputError
 from reports.load import Run

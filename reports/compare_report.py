@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from reports import plots, tables
+from analysis import tables
+from reports import plots
 from reports.build import header, write_document
 from reports.compare import (
     FAIL_ON_FORM,
@@ -21,7 +21,6 @@ from reports.compare import (
     compare,
     operation_phase,
     parse_fail_on,
-    split_by,
     verdict_frame,
 )
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
@@ -112,15 +111,14 @@ def _figures(base: Run, cand: Run, frame: pd.DataFrame, out: Path) -> list[Figur
     phase = operation_phase(base)
     groups = []
     for run in (base, cand):
-        parts = split_by(run.samples, (run.samples["phase"] == phase).to_numpy(), "operation")
-        spectra = {}
-        for op, values in parts.items():
-            if len(values) >= 2:
-                qs = tables.supported_quantiles(len(values))
-                spectra[op] = pd.DataFrame(
-                    {"nines": -np.log10(1 - qs), "latency_ms": np.quantile(values, qs) / tables.MS}
-                )
-        groups.append(spectra)
+        points = tables.spectrum(run.samples[run.samples["phase"] == phase])
+        groups.append(
+            {
+                str(op): group[["nines", "latency_ms"]].reset_index(drop=True)
+                for op, group in (points.groupby("operation") if len(points) else ())
+                if len(group) >= 2
+            }
+        )
     keys = [k for k in operations.table_order(groups[0]) if k in groups[1]]
     if keys:
         path = plots.compare_spectra(

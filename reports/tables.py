@@ -1,8 +1,7 @@
 """The report's tables that are not statistics of the samples: metadata and Locust's own figures.
 
 Every table computed from the samples lives in ``analysis.tables`` (the one
-analysis summary.json, the terminal and Locust's outputs use too); its names
-are re-exported here for the report and compare modules.
+analysis summary.json, the terminal, Locust's outputs and compare use too).
 """
 
 from __future__ import annotations
@@ -12,25 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.tables import (  # noqa: F401  (re-exported for reports/compare*.py)
-    MS,
-    batch_table,
-    errors_table,
-    first_request_ms,
-    is_error,
-    latency_table,
-    open_loop_table,
-    pattern,
-    phase_breakdown,
-    pooling_speedup,
-    pooling_table,
-    spectrum,
-    supported_quantiles,
-    throughput_table,
-    timeline,
-    window_masks,
-    window_table,
-)
 from workload.operations import label, table_order
 
 

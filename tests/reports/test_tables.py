@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import tables
+from analysis import tables
 from reports.analysis import analyse
 from reports.load import Run
 from results import load_samples

@@ -119,9 +119,8 @@ PERCENTILES_ALLOWED = {
     "results/health.py": "loop lag",
     # bootstrap replicates of a percentile, for compare's confidence intervals
     "reports/bootstrap.py": "bootstrap",
-    # TODO(issue 12): compare's cells and spectrum still take their own percentiles
+    # a cell's percentile beside its bootstrap interval, both drawn from the same sorted values
     "reports/compare.py": "compare cells",
-    "reports/compare_report.py": "compare spectrum",
 }
 STATISTICS = frozenset({"percentile", "quantile", "nanpercentile", "nanquantile", "median"})
 PACKAGES = ("drivers", "locustfiles", "reports", "results", "workload")
