@@ -5,6 +5,7 @@
 ``locust``  Locust users on the reference client, headless, one process or master + workers
 ``report``  rebuild a run folder's report (Markdown, HTML, PNGs, CSVs)
 ``compare`` baseline vs candidate, cell by cell, with bootstrap CIs; --fail-on gates a pipeline
+``history`` a folder of runs across releases: CIs, change points; --fail-on-change gates
 ``demo``    walk the reference client through every operation once
 """
 
@@ -422,6 +423,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="DIR", help="default: CANDIDATE/compare-<baseline name>"
     )
 
+    history = commands.add_parser("history", help="a folder of runs across releases")
+    history.add_argument("runs_dir", type=Path, metavar="RUNS_DIR")
+    history.add_argument("--label-pattern", metavar="GLOB", help="only runs whose label matches")
+    history.add_argument("--scenario", metavar="NAME", help="default: the newest run's scenario")
+    history.add_argument("--out", type=Path, metavar="DIR", help="default: RUNS_DIR/history")
+    history.add_argument(
+        "--fail-on-change",
+        metavar="RULES",
+        help='exit 1 when the newest run starts a change point past a limit, e.g. "p95:+10%%,'
+        'throughput:-5%%"',
+    )
+
     demo_cmd = commands.add_parser("demo", help="walk the client through every operation once")
     _add_target_flags(demo_cmd)
     for command in commands.choices.values():  # `bench.py run ... --debug` works too
@@ -608,7 +621,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"FAIL {v.cell} {v.metric}: {v.baseline:.1f} -> {v.candidate:.1f} {v.unit} "
             f"({v.change:+.1%}, 95% CI {v.ci_low:+.1%} .. {v.ci_high:+.1%})"
         )
+    for change, found in (("+", result.findings.appeared), ("-", result.findings.disappeared)):
+        for finding in found:
+            print(f"finding {change} [{finding.severity}] {finding.title}")
     print(f"compare: {result.paths.html}\n         {result.paths.markdown}")
+    return result.exit_code
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from reports import ReportInputError
+    from reports.history import build_history
+
+    try:
+        result = build_history(
+            args.runs_dir,
+            label_pattern=args.label_pattern,
+            scenario=args.scenario,
+            fail_on_change=args.fail_on_change,
+            out_dir=args.out,
+        )
+    except ReportInputError as error:  # not a folder of runs, a gate that does not read
+        raise BadInput(str(error)) from error
+    print(f"history: {len(result.runs)} runs ordered by {result.order}")
+    for skipped in result.skipped:
+        print(f"skipped {skipped.path.name}: {skipped.why}")
+    print(f"{len(result.changes)} change point(s)")
+    for c in result.failures:
+        print(
+            f"FAIL {c.cell} {c.metric}: {c.before:.1f} -> {c.after:.1f} ({c.change:+.1%}, "
+            f"p={c.p_value:.3g}) starts at the newest run {c.run}"
+        )
+    print(f"history: {result.paths.html}\n         {result.paths.markdown}")
     return result.exit_code
 
 
@@ -618,6 +661,7 @@ COMMANDS = {
     "locust": cmd_locust,
     "report": cmd_report,
     "compare": cmd_compare,
+    "history": cmd_history,
     "demo": cmd_demo,
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import tables
+from analysis.findings import findings_for
 
 #: pool figures that are counts (a DataFrame holding a missing one stores them as floats)
 _COUNTS = frozenset(
@@ -162,6 +163,7 @@ def summarize(
     extras: Mapping[str, Any] | None = None,
     complete: bool = True,
     cut_short: str | None = None,
+    on_seed_mock: bool | None = None,
 ) -> dict[str, Any]:
     """Everything ``summary.json`` holds.
 
@@ -169,7 +171,8 @@ def summarize(
     through (health, data, ...), except two entries the analysis completes:
     ``batch`` (the driver's wall times: count, sequential_s, gather_s) and
     ``open_loop_runs`` (each open-loop run's schedule counts), which become
-    ``batch`` and ``open_loop``.
+    ``batch`` and ``open_loop``. ``findings`` are ``analysis.findings``'s diagnoses
+    (``on_seed_mock``: whether the target was the embedded seed mock, when known).
     """
     recorded = dict(extras or {})
     timings = recorded.pop("batch", None)
@@ -193,4 +196,8 @@ def summarize(
         summary["open_loop"] = open_loop_rows(samples, steps, runs)
     if any(step["phase"] == "sweep" for step in steps):
         summary["sweep"] = [row for row in windows if row["phase"] == "sweep"]
+    found = findings_for(
+        samples, steps, health=summary.get("generator_health") or (), on_seed_mock=on_seed_mock
+    )
+    summary["findings"] = [finding.as_dict() for finding in found]
     return summary

@@ -107,6 +107,24 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
     errors = sum(e["count"] for e in summary.get("errors", []))
     if errors:
         print(f"errors: {errors} (by class and operation in summary.json)", file=out)
+    print_findings(summary.get("findings") or [], out)
+
+
+#: how each severity is flagged in the terminal
+_MARKS = {"critical": "!!", "warning": "! ", "info": "- "}
+
+
+def print_findings(findings: list[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+    """summary.json's findings, last: what the numbers above mean and what to try."""
+    if not findings:
+        print("\nFindings: none (every rule with enough data found the run healthy)", file=out)
+        return
+    print("\nFindings", file=out)
+    for f in findings:
+        print(f"{_MARKS.get(f['severity'], '- ')} [{f['severity']}] {f['title']}", file=out)
+        print(f"     {f['evidence']['text']}", file=out)
+        if f.get("advice"):
+            print(f"     try: {f['advice']}", file=out)
 
 
 def pool_line(row: dict[str, Any]) -> str:

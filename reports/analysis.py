@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import tables
+from analysis.findings import ERROR_SHARE, Finding, findings_for
 from analysis.tables import CHURN_TAIL_SHARE, UNFAIR_SHARE, is_unfair, tail_is_churn
 from reports import seed_reference as seed
 from reports import sweep
@@ -19,7 +20,7 @@ from reports.load import Run
 from reports.tables import locust_side_by_side, metadata_table
 from reports.usl import UslFit, fit_usl
 
-ERROR_WARN_SHARE = 0.01
+ERROR_WARN_SHARE = ERROR_SHARE
 
 #: run kind -> (phase of the per-operation latency table, phase of the concurrency windows)
 PHASES = {
@@ -61,6 +62,7 @@ class Analysis:
     locust_stats: pd.DataFrame
     warnings: tuple[Warning_, ...]
     error_share: float
+    findings: tuple[Finding, ...] = ()
 
 
 def is_seed_mock(meta: dict) -> bool:
@@ -325,4 +327,15 @@ def analyse(run: Run) -> Analysis:
         locust_stats=locust_side_by_side(run.summary) if run.kind == "locust" else pd.DataFrame(),
         warnings=find_warnings(run, errors, error_share, windows),
         error_share=error_share,
+        findings=run_findings(run),
+    )
+
+
+def run_findings(run: Run) -> tuple[Finding, ...]:
+    """The run's findings, recomputed from its samples (as summary.json's were)."""
+    return findings_for(
+        run.samples,
+        run.steps,
+        health=run.summary.get("generator_health") or (),
+        on_seed_mock=is_seed_mock(run.meta),
     )

@@ -627,6 +627,26 @@ def locust_load(meta: dict, summary: dict) -> str:
     return f"{users}{where}, {how}"
 
 
+def _findings_section(s: _Sections, a: Analysis) -> None:
+    """The run's findings (``analysis.findings``) as the report's first section, one callout
+    each: what was found, the numbers, the section that shows them, what to try."""
+    titles = {section.anchor: section.title for section in s.items}
+    blocks: list[Callout] = []
+    for f in a.findings:
+        where = titles.get(f.evidence.anchor)
+        text = f"**{f.title}** ({f.severity}). {f.evidence.text}"
+        if where:
+            text += f" See **{where}**."
+        if f.advice:
+            text += f" What to try: {f.advice}"
+        blocks.append(Callout(text, "note" if f.severity == "info" else "warning"))
+    if not blocks:
+        blocks.append(
+            Callout("No findings: every rule with enough data found the run healthy.", "ok")
+        )
+    s.items.insert(0, Section("Findings", "findings", tuple(blocks)))
+
+
 def document(a: Analysis, out: Path) -> Document:
     s = _Sections(out)
     _sweep_section(s, a)
@@ -638,6 +658,7 @@ def document(a: Analysis, out: Path) -> Document:
     _timeline_section(s, a)
     _errors_phases(s, a)
     _meta_section(s, a)
+    _findings_section(s, a)
     warnings = tuple(Callout(w.text) for w in a.warnings)
     if not warnings:
         warnings = (

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import tables
+from analysis.findings import Finding
+from reports.analysis import run_findings
 from reports.bootstrap import DRAWS, interval_counts, percentile_draws, throughput_draws
 from reports.errors import ReportInputError
 from reports.load import Run
@@ -271,3 +273,23 @@ def compare(
 
 def verdict_frame(verdicts: tuple[Verdict, ...]) -> pd.DataFrame:
     return pd.DataFrame([v.as_dict() for v in verdicts])
+
+
+@dataclass(frozen=True)
+class FindingsDiff:
+    """Findings (by ``id``) the candidate has and the baseline had not, and the reverse."""
+
+    appeared: tuple[Finding, ...]
+    disappeared: tuple[Finding, ...]
+
+
+NO_FINDINGS_CHANGE = FindingsDiff((), ())
+
+
+def findings_diff(base: Run, cand: Run) -> FindingsDiff:
+    before, after = run_findings(base), run_findings(cand)
+    old, new = {f.id for f in before}, {f.id for f in after}
+    return FindingsDiff(
+        appeared=tuple(f for f in after if f.id not in old),
+        disappeared=tuple(f for f in before if f.id not in new),
+    )

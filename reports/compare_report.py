@@ -14,11 +14,14 @@ from reports.compare import (
     FAIL_ON_FORM,
     IMPROVED,
     LEVEL,
+    NO_FINDINGS_CHANGE,
     PRACTICAL,
     REGRESSED,
     FailRule,
+    FindingsDiff,
     Verdict,
     compare,
+    findings_diff,
     operation_phase,
     parse_fail_on,
     verdict_frame,
@@ -48,6 +51,7 @@ class CompareResult:
     paths: ComparePaths
     verdicts: tuple[Verdict, ...]
     rules: tuple[FailRule, ...]
+    findings: FindingsDiff = NO_FINDINGS_CHANGE
 
     @property
     def failures(self) -> tuple[Verdict, ...]:
@@ -154,8 +158,46 @@ def _figures(base: Run, cand: Run, frame: pd.DataFrame, out: Path) -> list[Figur
     return figures
 
 
+def _findings_section(diff: FindingsDiff) -> Section:
+    """Findings (``analysis.findings``) the candidate gained or lost against the baseline."""
+    rows = [
+        {"change": change, "severity": f.severity, "title": f.title, "evidence": f.evidence.text}
+        for change, found in (("appeared", diff.appeared), ("disappeared", diff.disappeared))
+        for f in found
+    ]
+    if not rows:
+        return Section(
+            "Findings", "findings", (Callout("Both runs have the same findings.", "ok"),)
+        )
+    frame = pd.DataFrame(rows)
+    return Section(
+        "Findings",
+        "findings",
+        (
+            Table(
+                "compare_findings",
+                frame,
+                (
+                    Col("change", "Change"),
+                    Col("severity", "Severity"),
+                    Col("title", "Finding"),
+                    Col("evidence", "Evidence (the run that has it)"),
+                ),
+                row_classes=tuple(
+                    "regressed" if c == "appeared" else "improved" for c in frame["change"]
+                ),
+            ),
+        ),
+    )
+
+
 def compare_document(
-    base: Run, cand: Run, verdicts: tuple[Verdict, ...], rules: tuple[FailRule, ...], out: Path
+    base: Run,
+    cand: Run,
+    verdicts: tuple[Verdict, ...],
+    rules: tuple[FailRule, ...],
+    out: Path,
+    findings: FindingsDiff | None = None,
 ) -> Document:
     frame = verdict_frame(verdicts)
     counts = frame["verdict"].value_counts()
@@ -179,6 +221,8 @@ def compare_document(
         f"significant change (of {len(frame)} cells)."
     )
     sections = [Section("Verdicts", "verdicts", (Text(summary), Text(RULE_TEXT)))]
+    if findings is not None:
+        sections.append(_findings_section(findings))
     for group, title, anchor in (
         ("operation", "Per operation", "operations"),
         ("concurrency", "Per concurrency level", "concurrency"),
@@ -262,7 +306,8 @@ def compare_runs(
     verdicts = compare(base, cand, rules, seed=seed)
     out = Path(out_dir) if out_dir is not None else cand.path / f"compare-{base.name}"
     out.mkdir(parents=True, exist_ok=True)
-    doc = compare_document(base, cand, verdicts, rules, out)
+    diff = findings_diff(base, cand)
+    doc = compare_document(base, cand, verdicts, rules, out, diff)
     md, page, _ = write_document(doc, out, "compare")
     csv = out / "compare.csv"
     write_text(csv, verdict_frame(verdicts).to_csv(index=False))
@@ -270,7 +315,7 @@ def compare_runs(
         (out / f"{table.name}.csv").unlink(missing_ok=True)
     paths = ComparePaths(out, md, page, csv, tuple(f.path for f in doc.figures()))
     code = FAILED if any(v.fails for v in verdicts) else OK
-    return CompareResult(code, paths, verdicts, rules)
+    return CompareResult(code, paths, verdicts, rules, diff)
 
 
 __all__ = ["FAIL_ON_FORM", "ComparePaths", "CompareResult", "compare_runs"]

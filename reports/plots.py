@@ -327,3 +327,46 @@ def compare_spectra(
         axes.flat[0].legend(fontsize=8)
         axes.flat[0].set_ylabel("ms")
     return path
+
+
+def history_plot(
+    series: dict[str, pd.DataFrame],
+    marks: dict[str, list[tuple[int, float]]],
+    ticks: Sequence[str],
+    path: Path,
+    title: str,
+    unit: str,
+) -> Path:
+    """One panel per cell: the value per run (index, value, ci_low, ci_high) with its CI band,
+    and a red line before each run that starts a change point, labelled with the step."""
+    keys = list(series)
+    ncols = 2 if len(keys) > 1 else 1
+    nrows = -(-len(keys) // ncols)
+    every = max(1, len(ticks) // 12)
+    with _figure(path, nrows, ncols, figsize=(11, 2.6 * nrows + 0.6), squeeze=False) as axes:
+        for ax, key in zip(axes.flat, keys, strict=False):
+            frame = series[key]
+            ax.fill_between(
+                frame["index"], frame["ci_low"], frame["ci_high"], color=PALETTE[0], alpha=0.2
+            )
+            ax.plot(frame["index"], frame["value"], marker="o", ms=3, color=PALETTE[0])
+            for index, change in marks.get(key, []):
+                ax.axvline(index - 0.5, color=PALETTE[3], ls="--", lw=1.2)
+                ax.annotate(
+                    f"{change:+.0%}",
+                    (index - 0.5, 1),
+                    xycoords=("data", "axes fraction"),
+                    color=PALETTE[3],
+                    fontsize=8,
+                    ha="left",
+                    va="top",
+                )
+            ax.set_title(key, fontsize=10)
+            ax.set_ylabel(unit)
+            shown = range(0, len(ticks), every)
+            ax.set_xticks(list(shown), [ticks[i] for i in shown], rotation=45, ha="right")
+            ax.set_xlim(-0.5, len(ticks) - 0.5)
+        for ax in list(axes.flat)[len(keys) :]:
+            ax.set_visible(False)
+        axes.flat[0].figure.suptitle(title)
+    return path

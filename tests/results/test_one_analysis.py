@@ -89,6 +89,8 @@ def test_summary_json_is_the_analysis_of_the_stored_samples(name: str) -> None:
         complete=stored["complete"],
         cut_short=stored["cut_short"],
     )
+    # the fixtures predate findings (tests/analysis/test_findings.py checks them)
+    rebuilt.pop("findings")
     _assert_same(stored, json.loads(json.dumps(rebuilt)), name)
     assert stored["windows"]  # the comparison had something to compare
 
