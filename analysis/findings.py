@@ -124,6 +124,10 @@ class RunData:
     failed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
+_WINDOW_COLUMNS = ("phase", "step", "pool", "concurrency", "requests", "errors", "error_rate")
+_WINDOW_COLUMNS += ("duration_s", "throughput_rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms")
+
+
 def run_data(
     samples: pd.DataFrame,
     steps: pd.DataFrame | Iterable[Mapping[str, Any]],
@@ -134,6 +138,8 @@ def run_data(
     frame = steps if isinstance(steps, pd.DataFrame) else tables.steps_table(steps)
     chosen = frame[frame["phase"].isin(tables.LOAD_PHASES)].reset_index(drop=True)
     windows = tables.window_table(samples, chosen, tables.LOAD_PHASES)
+    if windows.empty:  # no load window: the table has no columns either
+        windows = pd.DataFrame(columns=_WINDOW_COLUMNS)
     return RunData(
         samples=samples,
         steps=frame,
@@ -143,6 +149,14 @@ def run_data(
         on_seed_mock=on_seed_mock,
         failed=tables.is_error(samples) if len(samples) else np.zeros(0, bool),
     )
+
+
+#: the report section that shows a load window's figures, by phase
+WINDOW_ANCHORS = {"throughput": "concurrency", "sweep": "sweep", "locust": "locust"}
+
+
+def _anchor(row: Mapping[str, Any]) -> str:
+    return WINDOW_ANCHORS.get(row["phase"], "concurrency")
 
 
 def _where(row: Mapping[str, Any]) -> str:
@@ -211,7 +225,9 @@ def scaling(data: RunData) -> list[Finding]:
     return out
 
 
-def _scaling_group(levels: pd.DataFrame, fit_usl: Callable, suffix: str, anchor: str):
+def _scaling_group(
+    levels: pd.DataFrame, fit_usl: Callable, suffix: str, anchor: str
+) -> list[Finding]:
     n = levels["concurrency"].to_numpy(float)
     x = levels["throughput"].to_numpy(float)
     r = levels["avg_ms"].to_numpy(float)
@@ -324,7 +340,7 @@ def littles_law(data: RunData) -> list[Finding]:
                 "littles_law",
                 int(closed["requests"].max()),
                 "requests in the largest closed-loop window",
-                "throughput",
+                "concurrency",
             )
         ]
     if not gaps:
@@ -341,7 +357,7 @@ def littles_law(data: RunData) -> list[Finding]:
                 f"requests in flight ({share:.0%} of the workers; {len(gaps)} window(s) under "
                 f"{LITTLE_MIN_BUSY:.0%}). The rest of the time was spent in the client, not the "
                 f"service (connection wait inside the requests: {wait:.0%} of their time).",
-                "connections",
+                _anchor(row),
                 (
                     ("windows", [_where(g[1]) for g in gaps]),
                     ("workers", int(row["concurrency"])),
@@ -371,6 +387,8 @@ def tail(data: RunData) -> list[Finding]:
     in_tail = np.zeros(len(samples), bool)
     loaded = np.zeros(len(samples), bool)
     stall = worker_hits = worker_total = 0
+    worker_base = 0.0  # the tail requests one worker would hold if all took turns
+    anchor = "concurrency"
     worst_worker: tuple[float, str] = (0.0, "")
     for row, mask in zip(data.windows.to_dict("records"), data.masks, strict=True):
         ok = mask & ~failed
@@ -380,6 +398,7 @@ def tail(data: RunData) -> list[Finding]:
         here = ok & (latency > cut)
         in_tail |= here
         loaded |= ok
+        anchor = _anchor(row)
         if not here.any():
             continue
         slices = np.linspace(
@@ -392,6 +411,7 @@ def tail(data: RunData) -> list[Finding]:
                 top = np.bincount(workers)
                 worker_hits += int(top.max())
                 worker_total += int(here.sum())
+                worker_base += here.sum() / row["concurrency"]
                 share = top.max() / here.sum()
                 if share > worst_worker[0]:
                     worst_worker = (float(share), f"worker {int(top.argmax())} in {_where(row)}")
@@ -410,7 +430,7 @@ def tail(data: RunData) -> list[Finding]:
     new = samples["new_connection"].to_numpy() == 1
     causes.append(
         ("new_connections", "requests that opened a new connection", new[in_tail].mean(),
-         new[loaded].mean(), "connections")
+         new[loaded].mean(), anchor)
     )  # fmt: skip
     retried = samples["attempts"].to_numpy() > 1
     causes.append(
@@ -424,7 +444,7 @@ def tail(data: RunData) -> list[Finding]:
     if worker_total:
         causes.append(
             ("worker", f"a single worker ({worst_worker[1]})", worker_hits / worker_total,
-             0.0, "connections")
+             worker_base / worker_total, anchor)
         )  # fmt: skip
     explained = [
         c for c in causes if c[2] >= TAIL_CAUSE_SHARE and c[2] >= TAIL_LIFT * max(c[3], 1e-9)
@@ -473,7 +493,7 @@ def connections(data: RunData) -> list[Finding]:
                 "connections",
                 int(data.windows["requests"].max()),
                 "requests in the largest load window",
-                "connections",
+                "concurrency",
             )
         ]
     out = []
@@ -490,7 +510,7 @@ def connections(data: RunData) -> list[Finding]:
                     f"opened a new connection ({int(r['new_connections']):,} in the window; "
                     f"p50 {r['new_p50_ms']:,.1f} ms new against {r['reused_p50_ms']:,.1f} ms "
                     f"reused); {len(churn)} window(s) in all.",
-                    "connections",
+                    _anchor(r),
                     (
                         ("windows", [_where(c) for c in churn]),
                         ("tail_new_share", r["tail_new_share"]),
@@ -513,7 +533,7 @@ def connections(data: RunData) -> list[Finding]:
                     f"In {_where(r)}, {r['connect_share']:.0%} of the requests' time went to "
                     f"waiting for (or opening) a connection, more than {POOL_WAIT_SHARE:.0%}; "
                     f"{len(waiting)} window(s) in all.",
-                    "phases",
+                    _anchor(r),
                     (
                         ("windows", [_where(w) for w in waiting]),
                         ("connect_share", r["connect_share"]),
@@ -536,7 +556,7 @@ def connections(data: RunData) -> list[Finding]:
                     f"In {_where(r)}, the least-served of {int(r['concurrency'])} workers sent "
                     f"{int(r['per_worker_min']):,} requests against a median of "
                     f"{r['per_worker_median']:,g} (under {tables.UNFAIR_SHARE:.0%}).",
-                    "connections",
+                    _anchor(r),
                     (
                         ("windows", [_where(u) for u in unfair]),
                         ("per_worker_min", int(r["per_worker_min"])),
