@@ -774,3 +774,8 @@ def findings_for(
     on_seed_mock: bool | None = None,
 ) -> tuple[Finding, ...]:
     return find(run_data(samples, steps, health=health, on_seed_mock=on_seed_mock))
+
+
+def is_seed_mock(meta: Mapping[str, Any]) -> bool:
+    """The embedded mock on the ``seed`` profile: the reference rule is its calibration check."""
+    return bool(meta.get("embedded_mock")) and meta.get("mock_profile") == "seed"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from analysis.findings import is_seed_mock
 from analysis.summary import summarize
 from client import PoolSettings, RetryPolicy
 from drivers import interrupts, phases
@@ -198,7 +199,12 @@ def _finish(
         },
     }
     summary = summarize(
-        frame, ctx.steps, extras=extras, complete=cut_short is None, cut_short=cut_short
+        frame,
+        ctx.steps,
+        extras=extras,
+        complete=cut_short is None,
+        cut_short=cut_short,
+        on_seed_mock=is_seed_mock(meta),
     )
     folder.write_json("summary.json", summary)
     folder.write_json("meta.json", {**meta, "ended_at": now_iso(), "complete": cut_short is None})

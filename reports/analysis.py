@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import tables
-from analysis.findings import ERROR_SHARE, Finding, findings_for
+from analysis.findings import ERROR_SHARE, Finding, findings_for, is_seed_mock
 from analysis.tables import CHURN_TAIL_SHARE, UNFAIR_SHARE, is_unfair, tail_is_churn
 from reports import seed_reference as seed
 from reports import sweep
@@ -63,10 +63,6 @@ class Analysis:
     warnings: tuple[Warning_, ...]
     error_share: float
     findings: tuple[Finding, ...] = ()
-
-
-def is_seed_mock(meta: dict) -> bool:
-    return bool(meta.get("embedded_mock")) and meta.get("mock_profile") == "seed"
 
 
 def locust_pacing(summary: dict) -> tuple[float, tuple[float, float]] | None:

@@ -123,6 +123,7 @@ PERCENTILES_ALLOWED = {
     "reports/bootstrap.py": "bootstrap",
     # a cell's percentile beside its bootstrap interval, both drawn from the same sorted values
     "reports/compare.py": "compare cells",
+    "reports/history.py": "history cells",
 }
 STATISTICS = frozenset({"percentile", "quantile", "nanpercentile", "nanquantile", "median"})
 PACKAGES = ("drivers", "locustfiles", "reports", "results", "workload")
