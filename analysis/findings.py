@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import tables
+from analysis.reference import seed_latency, seed_other
+from analysis.usl import MIN_LEVELS, fit_usl
 
 SEVERITIES = ("critical", "warning", "info")
 
@@ -199,7 +201,6 @@ def scaling(data: RunData) -> list[Finding]:
 
     Needs 3 closed-loop levels (per pool) with ``MIN_SAMPLES['scaling']`` requests each.
     """
-    from reports.usl import MIN_LEVELS, fit_usl  # reports imports this module: import late
 
     closed = data.windows[data.windows["phase"].isin(tables.CLOSED_LOOP_PHASES)]
     if closed.empty:
@@ -221,13 +222,11 @@ def scaling(data: RunData) -> list[Finding]:
                 )
             )
             continue
-        out += _scaling_group(enough, fit_usl, suffix, anchor)
+        out += _scaling_group(enough, suffix, anchor)
     return out
 
 
-def _scaling_group(
-    levels: pd.DataFrame, fit_usl: Callable, suffix: str, anchor: str
-) -> list[Finding]:
+def _scaling_group(levels: pd.DataFrame, suffix: str, anchor: str) -> list[Finding]:
     n = levels["concurrency"].to_numpy(float)
     x = levels["throughput"].to_numpy(float)
     r = levels["avg_ms"].to_numpy(float)
@@ -665,7 +664,6 @@ def reference(data: RunData) -> list[Finding]:
 
     Needs ``MIN_SAMPLES['reference']`` requests per operation of the latency phase.
     """
-    from reports.analysis import seed_latency, seed_other  # reports imports this module
 
     latency = tables.latency_table(data.samples)
     if latency.empty:

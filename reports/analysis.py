@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from analysis import tables
 from analysis.findings import ERROR_SHARE, Finding, findings_for, is_seed_mock
+from analysis.reference import seed_latency, seed_other
 from analysis.tables import CHURN_TAIL_SHARE, UNFAIR_SHARE, is_unfair, tail_is_churn
-from reports import seed_reference as seed
+from analysis.usl import UslFit, fit_usl
 from reports import sweep
 from reports.load import Run
 from reports.tables import locust_side_by_side, metadata_table
-from reports.usl import UslFit, fit_usl
 
 ERROR_WARN_SHARE = ERROR_SHARE
 
@@ -84,95 +83,6 @@ def compares_to_seed_throughput(run: Run) -> bool:
     if run.kind != "locust" or (run.meta.get("locust") or {}).get("shape") != "step":
         return False
     return locust_pacing(run.summary) == (0.0, (0.0, 0.0))
-
-
-def seed_latency(latency: pd.DataFrame) -> pd.DataFrame:
-    """Long form: operation, metric, seed value, measured value, measured/seed."""
-    rows = []
-    for row in latency.itertuples(index=False):
-        ref = seed.LATENCY_MS.get(row.operation)
-        if ref is None:
-            continue
-        for metric, published in zip(("avg", "p50", "p95", "p99"), ref, strict=True):
-            measured = float(getattr(row, f"{metric}_ms"))
-            rows.append(
-                {
-                    "operation": row.operation,
-                    "label": row.label,
-                    "metric": metric,
-                    "seed_ms": published,
-                    "measured_ms": measured,
-                    "ratio": measured / published,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
-    """Throughput patterns, pooling and batch figures beside the seed's."""
-    rows = []
-    by_level = (
-        dict(zip(windows.get("concurrency", []), windows.get("throughput_rps", []), strict=True))
-        if not windows.empty
-        else {}
-    )
-    for level, (name, published, _) in seed.THROUGHPUT_RPS.items():
-        if level == 100:
-            candidates = [c for c in by_level if c >= 100]
-            level = max(candidates) if candidates else None
-        value = by_level.get(level) if level is not None else None
-        if value is not None:
-            rows.append(_seed_row("Throughput", name, "req/s", published, float(value)))
-    pooled = pooling[pooling["mode"] == "pooled"] if not pooling.empty else pooling
-    if not pooled.empty:
-        first, rest = tables.first_request_ms(pooling), float(pooled["avg_ms"].iloc[0])
-        rows.append(_seed_row("Pooling", "First request", "ms", seed.POOLING_FIRST_MS, first))
-        rows.append(
-            _seed_row("Pooling", "Pooled requests (avg)", "ms", seed.POOLING_POOLED_MS, rest)
-        )
-        rows.append(_seed_row("Pooling", "Speed-up", "x", seed.POOLING_SPEEDUP, first / rest))
-    if not batch.empty and set(batch["mode"]) >= {"sequential", "gather"}:
-        wall = dict(zip(batch["mode"], batch["wall_s"], strict=True))
-        n = int(batch["requests"].iloc[0])
-        rows.append(
-            _seed_row(
-                "Batch",
-                f"Sequential ({n} requests)",
-                "s",
-                seed.BATCH_SEQUENTIAL_S,
-                float(wall["sequential"]),
-            )
-        )
-        rows.append(
-            _seed_row(
-                "Batch",
-                f"asyncio.gather ({n} requests)",
-                "s",
-                seed.BATCH_GATHER_S,
-                float(wall["gather"]),
-            )
-        )
-        rows.append(
-            _seed_row(
-                "Batch",
-                "Speed-up",
-                "x",
-                seed.BATCH_SPEEDUP,
-                float(wall["sequential"] / wall["gather"]),
-            )
-        )
-    return pd.DataFrame(rows)
-
-
-def _seed_row(group: str, item: str, unit: str, published: float, measured: float) -> dict:
-    return {
-        "group": group,
-        "item": item,
-        "unit": unit,
-        "seed": published,
-        "measured": measured,
-        "ratio": measured / published if published else np.nan,
-    }
 
 
 def health_frame(summary: dict) -> pd.DataFrame:

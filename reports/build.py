@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.usl import UslFit
 from reports import plots, sweep
 from reports.analysis import Analysis, analyse, locust_pacing
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text
 from reports.load import load_run
 from reports.render_html import render_html
 from reports.render_md import render_markdown
-from reports.usl import UslFit
 from results.run_folder import write_text
 
 MS_COLS = (

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from reports.usl import UslFit, predict
+from analysis.usl import UslFit, predict
 
 PALETTE = (
     "#2f6fb0",

@@ -153,3 +153,21 @@ def test_no_table_statistics_outside_the_analysis() -> None:
 def test_the_check_finds_a_percentile(tmp_path: Path) -> None:
     """The check above is not vacuous: it sees the calls the old copies made."""
     assert _statistic_calls(ROOT / "analysis" / "tables.py")
+
+
+def test_analysis_never_reaches_up_into_reports_or_down_into_the_generators() -> None:
+    """The flow is run folder -> analysis -> reports: analysis/ imports neither side."""
+    upward = []
+    for path in sorted((ROOT / "analysis").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                if name.split(".")[0] in ("reports", "drivers", "locustfiles", "bench"):
+                    upward.append(f"{path.name}: {name}")
+    assert not upward, upward

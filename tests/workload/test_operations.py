@@ -6,10 +6,10 @@ import inspect
 import re
 from pathlib import Path
 
+from analysis import reference as seed_reference
 from client import calls
 from client.settings import POOL_MODES
 from drivers import phases
-from reports import seed_reference
 from workload import operations
 from workload.operations import LATENCY_OPERATIONS, MIX_OPERATIONS, OPERATIONS
 from workload.scenario import DEFAULT_WEIGHTS

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from reports.usl import fit_usl, predict
+from analysis.usl import fit_usl, predict
 from tests.reports.factory import usl
 
 
