@@ -20,7 +20,6 @@ import pytest
 
 from client import (
     AccountClient,
-    AccountNotFoundError,
     AccountTLSError,
     AccountTransportError,
     PoolSettings,
@@ -30,6 +29,7 @@ from client.metrics import RequestRecord
 from client.transports import tls
 from mock_service import create_app
 from tests._live_server import LiveServer
+from tests._rounds import every_operation
 from tests._tls import session_pki, tls_options  # noqa: F401  (session_pki: ``pki``)
 
 KINDS = ("async-lean", "async-aiohttp", "async-httpx", "sync-gevent", "sync-httpx")
@@ -111,20 +111,7 @@ def _records(client: Blocking) -> list[RequestRecord]:
 def test_every_operation_over_tls_with_ca_cert(connect, https_mock, pki) -> None:
     assert https_mock.url.startswith("https://127.0.0.1:")
     client = connect(https_mock.url, PoolSettings(ca_cert=pki.ca_cert))
-    made = client.ensure_account("auth0|t1", "t1@example.com", "Tee One")
-    assert client.get_account_profile(made.user_id).email == "t1@example.com"
-    assert client.get_account_by_email("t1@example.com").user_id == made.user_id
-    assert client.get_account_by_email("nobody@example.com") is None
-    assert client.update_account_preferences(made.user_id, theme="dark") is True
-    assert client.update_account_profile(made.user_id, name="Tee").name == "Tee"
-    assert client.list_accounts(page_size=5)["accounts"]
-    assert isinstance(client.search_accounts("Tee"), list)
-    assert client.change_account_status(made.user_id, False) is True
-    with pytest.raises(AccountNotFoundError):
-        client.get_account_profile(made.user_id)
-    assert client.delete_account(made.user_id, reason="test") is True
-    assert client.health_check()["status"] == "healthy"
-    assert client.get_metrics()["total_requests"] == 12
+    every_operation(client, "tee")
 
 
 def test_first_request_opens_the_tls_connection_and_the_next_reuse_it(

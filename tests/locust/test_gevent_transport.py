@@ -11,7 +11,6 @@ import gevent
 import pytest
 
 from client import (
-    AccountNotFoundError,
     AccountTimeoutError,
     AccountTransportError,
     PoolSettings,
@@ -20,6 +19,7 @@ from client import (
 from client.metrics import RequestRecord
 from mock_service import create_app
 from tests._live_server import LiveServer, free_port
+from tests._rounds import every_operation
 from tests.client.scripted_app import PROFILE, ScriptedApp, Step
 
 GEVENT = PoolSettings(transport="gevent")
@@ -32,20 +32,7 @@ def _client(url: str, pool: PoolSettings = GEVENT, **kw: object) -> SyncAccountC
 def test_every_operation_through_the_mock(live_server: Callable[..., LiveServer]) -> None:
     url = live_server(create_app("fast", accounts=50)).url
     with _client(url) as client:
-        made = client.ensure_account("auth0|g1", "g1@example.com", "Gee One")
-        assert client.get_account_profile(made.user_id).email == "g1@example.com"
-        assert client.get_account_by_email("g1@example.com").user_id == made.user_id
-        assert client.get_account_by_email("nobody@example.com") is None
-        assert client.update_account_preferences(made.user_id, theme="dark") is True
-        assert client.update_account_profile(made.user_id, name="Gee").name == "Gee"
-        assert client.list_accounts(page_size=5)["accounts"]
-        assert isinstance(client.search_accounts("Gee"), list)
-        assert client.change_account_status(made.user_id, False) is True
-        with pytest.raises(AccountNotFoundError):
-            client.get_account_profile(made.user_id)
-        assert client.delete_account(made.user_id, reason="test") is True
-        assert client.health_check()["status"] == "healthy"
-        assert client.get_metrics()["total_requests"] == 12
+        every_operation(client, "gee")
 
 
 def test_phases_and_connection_reuse(scripted: Callable[..., tuple[ScriptedApp, str]]) -> None:
