@@ -27,7 +27,7 @@ from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
 from client.transports.deadline import Deadline
-from client.transports.http11 import RequestWriter, ResponseReader, may_resend
+from client.transports.http11 import RequestWriter, ResponseReader, may_resend, not_resent
 from client.transports.pool import OPEN, GeventPool
 from client.transports.tls import client_ssl_context, tls_failure
 
@@ -122,10 +122,7 @@ class GeventTransport:
             except _Stale as stale:
                 if new or not may_resend(method, unprocessed=stale.unprocessed):
                     pool.discard(sock)
-                    raise AccountTransportError(
-                        "connection closed before any answer"
-                        + ("" if new else f" (a {method} is not re-sent)")
-                    ) from None
+                    raise not_resent(method, new=new) from None
                 sock.close()  # its slot is ours: re-send once on a fresh connection
                 sock, new = self._connect(deadline), True
             except BaseException:

@@ -37,6 +37,13 @@ def may_resend(method: str, *, unprocessed: bool) -> bool:
     return unprocessed or method in IDEMPOTENT_METHODS
 
 
+def not_resent(method: str, *, new: bool) -> AccountTransportError:
+    """The error for a request whose connection closed before any answer and that stays unsent:
+    a fresh connection died under it, or :func:`may_resend` said no."""
+    reason = "" if new else f" (a {method} is not re-sent)"
+    return AccountTransportError("connection closed before any answer" + reason)
+
+
 class RequestWriter:
     """Request bytes for one origin: the varying line and body around a fixed head."""
 

@@ -23,7 +23,7 @@ from client.execution import RawResponse
 from client.metrics import Phases
 from client.settings import PoolSettings
 from client.transports.deadline import timed_out
-from client.transports.http11 import RequestWriter, ResponseReader, may_resend
+from client.transports.http11 import RequestWriter, ResponseReader, may_resend, not_resent
 from client.transports.pool import OPEN, AsyncPool
 from client.transports.tls import client_ssl_context, tls_failure
 
@@ -242,10 +242,7 @@ class LeanTransport:
                     except _StaleConnection as stale:
                         if new or not may_resend(method, unprocessed=stale.unprocessed):
                             pool.discard(conn)
-                            raise AccountTransportError(
-                                "connection closed before any answer"
-                                + ("" if new else f" (a {method} is not re-sent)")
-                            ) from None
+                            raise not_resent(method, new=new) from None
                         conn.close()  # its slot is ours: re-send once on a fresh connection
                         conn, new = await self._connect(), True
                     except BaseException:
