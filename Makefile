@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the main job, against the embedded mock
 	$(BIN)/python bench.py run
 
-test: $(STAMP) browser  ## lint, then the whole test suite
+test: $(STAMP) browser  ## lint, type-check, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The same mock and client tests under the newest other CPython >= 3.12 found here

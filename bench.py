@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import math
 import os
 import sys
@@ -34,8 +33,8 @@ from drivers.target import INSECURE_WARNING, TargetUnreachable, target
 from drivers.terminal import print_summary
 from locustfiles.options import LOCUST_TRANSPORTS, parse_pool
 from mock_service.launcher import MockStartError
+from results import RunInputError, read_summary
 from results.redaction import redact_url, register_secret, register_url, scrub
-from results.run_format import RunFormatError
 from workload.scenario import Scenario, ScenarioError, load_scenario
 
 EXIT_FAILED = 1  # an I/O or internal failure: the cause in one line, --debug for the traceback
@@ -57,7 +56,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ScenarioError,  # the scenario file
     TargetUnreachable,  # --target does not answer, or its certificate is not trusted
     MockStartError,  # the embedded mock refused --profile, --accounts or the TLS files
-    RunFormatError,  # a run folder from a newer harness
+    RunInputError,  # a run folder that cannot be read (one from a newer harness too)
 )
 
 
@@ -562,32 +561,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_locust(args: argparse.Namespace) -> int:
-    from locustfiles.launch import RunInterrupted, run_locust
+    from locustfiles.launch import LocustRun, RunInterrupted, run_locust
 
     if not args.pool.verify:
         print(INSECURE_WARNING, file=sys.stderr)
     try:
         run_dir = run_locust(
-            users=args.users,
-            spawn_rate=args.spawn_rate,
-            run_time=args.run_time,
-            processes=args.processes,
-            target=args.target,
-            profile=args.profile,
-            scenario=args.scenario,
-            pool=args.pool,
-            shape=args.shape,
-            label=args.label,
-            runs_root=args.runs_dir,
-            accounts=args.accounts,
-            user_rate=args.user_rate or 0.0,
-            token=args.token,
-            tls=args.tls,
+            LocustRun(
+                users=args.users,
+                spawn_rate=args.spawn_rate,
+                run_time=args.run_time,
+                processes=args.processes,
+                target=args.target,
+                profile=args.profile,
+                scenario=args.scenario,
+                pool=args.pool,
+                shape=args.shape,
+                label=args.label,
+                runs_root=args.runs_dir,
+                accounts=args.accounts,
+                user_rate=args.user_rate or 0.0,
+                token=args.token,
+                tls=args.tls,
+            )
         )
     except RunInterrupted as interrupted:
         print(f"run folder: {interrupted.run_dir} ({interrupts.reason(interrupted.signum)})")
         return interrupts.exit_code(interrupted.signum)
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(run_dir)
     print_summary(summary)
     print(f"\nrun folder: {run_dir}")
     if not args.no_report:

@@ -1,14 +1,22 @@
-"""Findings: what a run's numbers mean, as rule-based diagnoses computed from its own samples.
+"""Findings: the one diagnosis of a run, as rules computed from its own samples and context.
 
 Every rule is a function in :data:`RULES` that reads one :class:`RunData` and
 returns findings: frozen values with a stable ``id`` (``rule.what``), a
 severity, the numbers behind them and the report section that shows them,
-and what to try. A rule that applies but has too little data says so (its
-``not_enough_data`` finding, severity info) rather than guessing; a rule that
-does not apply to the run (no closed loop, no generator health) says nothing,
-and so does a rule whose case is absent: a healthy run has no findings.
+and what to try. A rule that applies but cannot judge this run (too few
+requests, too few levels) returns a :class:`NotJudged` with the reason in its
+own words rather than guessing: the footnote of the findings list, not a
+finding. A rule that does not apply (no closed loop, no generator health)
+says nothing, and so does a rule whose case is absent: a healthy run has no
+findings. Notices that are not statistics (TLS not verified, a run cut short)
+are findings of the ``notices`` rule.
 
-summary.json keeps them (``findings``), the report opens with them, the
+One cause is said once: :func:`find` folds a finding that another explains
+into it (the slowest 1% that are the new connections of a churning pool; the
+starved workers that are the ones that waited for new connections).
+
+This module is the only place a diagnosis is worded: summary.json keeps the
+findings (``findings``, ``not_judged``), the report opens with them, the
 terminal ends with them and ``bench.py compare`` lists the ones that appeared
 or disappeared.
 """
@@ -16,7 +24,7 @@ or disappeared.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +33,7 @@ import pandas as pd
 
 from analysis import tables
 from analysis.reference import seed_latency, seed_other
+from analysis.tables import window_name
 from analysis.usl import MIN_LEVELS, fit_usl
 
 SEVERITIES = ("critical", "warning", "info")
@@ -63,6 +72,7 @@ MIN_SAMPLES = {
     "errors": 100,
     "reference": 100,
     "generator": 0,
+    "notices": 0,
 }
 
 
@@ -102,6 +112,66 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class NotJudged:
+    """A rule that could not judge this run, and why, in words a reader can act on."""
+
+    rule: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A run's findings, most severe first, and the rules that could not judge it."""
+
+    findings: tuple[Finding, ...] = ()
+    not_judged: tuple[NotJudged, ...] = ()
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def as_summary(self) -> dict[str, list[dict[str, Any]]]:
+        """The ``findings`` and ``not_judged`` entries of summary.json."""
+        return {
+            "findings": [f.as_dict() for f in self.findings],
+            "not_judged": [n.as_dict() for n in self.not_judged],
+        }
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the rules know of a run beside its samples: where it ran and how it ended."""
+
+    on_seed_mock: bool | None = None  # None: not known
+    tls_unverified: bool = False
+    cut_short: str | None = None  # the reason, when the run did not complete
+
+    @classmethod
+    def of(
+        cls,
+        meta: Mapping[str, Any] | None,
+        *,
+        complete: bool = True,
+        cut_short: str | None = None,
+    ) -> RunFacts:
+        """From meta.json (None: not known) and how the run ended."""
+        if not complete and not cut_short:
+            cut_short = "no reason recorded"
+        if meta is None:
+            return cls(cut_short=cut_short)
+        return cls(
+            on_seed_mock=is_seed_mock(meta),
+            tls_unverified=(meta.get("tls") or {}).get("verify") is False,
+            cut_short=cut_short,
+        )
+
+
 def _plain(value: Any) -> Any:
     """JSON-friendly: numpy scalars to Python, floats to 4 significant places, NaN/inf to None."""
     if isinstance(value, (list, tuple)):
@@ -114,7 +184,7 @@ def _plain(value: Any) -> Any:
 
 
 @dataclass(frozen=True, eq=False)
-class RunData:
+class RuleInput:
     """What the rules read: the samples, the load windows (and their sample masks), the rest."""
 
     samples: pd.DataFrame
@@ -122,33 +192,32 @@ class RunData:
     windows: pd.DataFrame
     masks: tuple[np.ndarray, ...]
     health: tuple[Mapping[str, Any], ...] = ()
-    on_seed_mock: bool | None = None  # None: not known (summary.json is written without meta)
+    facts: RunFacts = RunFacts()
     failed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
-_WINDOW_COLUMNS = ("phase", "step", "pool", "concurrency", "requests", "errors", "error_rate")
-_WINDOW_COLUMNS += ("duration_s", "throughput_rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms")
+_WINDOW_COLUMNS = tables.WINDOW_COLUMNS
 
 
-def run_data(
+def rule_input(
     samples: pd.DataFrame,
     steps: pd.DataFrame | Iterable[Mapping[str, Any]],
     *,
     health: Iterable[Mapping[str, Any]] = (),
-    on_seed_mock: bool | None = None,
-) -> RunData:
+    facts: RunFacts = RunFacts(),
+) -> RuleInput:
     frame = steps if isinstance(steps, pd.DataFrame) else tables.steps_table(steps)
     chosen = frame[frame["phase"].isin(tables.LOAD_PHASES)].reset_index(drop=True)
     windows = tables.window_table(samples, chosen, tables.LOAD_PHASES)
     if windows.empty:  # no load window: the table has no columns either
         windows = pd.DataFrame(columns=_WINDOW_COLUMNS)
-    return RunData(
+    return RuleInput(
         samples=samples,
         steps=frame,
         windows=windows,
         masks=tuple(tables.window_masks(samples, chosen)) if len(chosen) else (),
         health=tuple(health or ()),
-        on_seed_mock=on_seed_mock,
+        facts=facts,
         failed=tables.is_error(samples) if len(samples) else np.zeros(0, bool),
     )
 
@@ -161,24 +230,14 @@ def _anchor(row: Mapping[str, Any]) -> str:
     return WINDOW_ANCHORS.get(row["phase"], "concurrency")
 
 
-def _where(row: Mapping[str, Any]) -> str:
-    where = f"{row['phase']} {row['step']}"
-    return f"{where} ({row['pool']})" if row["phase"] == "sweep" and row.get("pool") else where
+_where = window_name
+
+Judged = list[Finding | NotJudged]
 
 
-def not_enough_data(rule: str, have: int, what: str, anchor: str) -> Finding:
-    need = MIN_SAMPLES[rule]
-    return Finding(
-        f"{rule}.not_enough_data",
-        "info",
-        f"Not enough data for the {rule.replace('_', ' ')} rule",
-        Evidence(
-            f"{have:,} {what}; the rule needs at least {need:,}.",
-            anchor,
-            (("have", have), ("need", need)),
-        ),
-        "Run longer windows (or more requests) to get this diagnosis.",
-    )
+def too_few(rule: str, have: int, what: str) -> NotJudged:
+    """The rule applies but its minimum (``MIN_SAMPLES``) was not met."""
+    return NotJudged(rule, f"{have:,} {what}; it needs at least {MIN_SAMPLES[rule]:,}")
 
 
 # -- scaling -----------------------------------------------------------------------------
@@ -196,7 +255,7 @@ def _level_table(windows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def scaling(data: RunData) -> list[Finding]:
+def scaling(data: RuleInput) -> Judged:
     """Throughput against workers: serialised, retrograde, or where it stops growing.
 
     Needs 3 closed-loop levels (per pool) with ``MIN_SAMPLES['scaling']`` requests each.
@@ -205,28 +264,44 @@ def scaling(data: RunData) -> list[Finding]:
     closed = data.windows[data.windows["phase"].isin(tables.CLOSED_LOOP_PHASES)]
     if closed.empty:
         return []
-    out = []
+    out: Judged = []
+    few_levels: list[pd.DataFrame] = []  # per pool: fewer levels than a fit needs
+    few_requests: list[tuple[pd.DataFrame, str]] = []
     for (phase, pool), group in closed.groupby(["phase", "pool"], sort=True):
         levels = _level_table(group)
         suffix = f" ({pool})" if phase == "sweep" and pool else ""
         anchor = "sweep" if phase == "sweep" else "capacity"
         enough = levels[levels["requests"] >= MIN_SAMPLES["scaling"]]
-        if len(enough) < MIN_LEVELS:
-            out.append(
-                not_enough_data(
-                    "scaling",
-                    int(levels["requests"].min()) if len(levels) >= MIN_LEVELS else 0,
-                    f"requests in the smallest window of {len(levels)} concurrency level(s)"
-                    f"{suffix} (3 levels needed)",
-                    anchor,
-                )
+        if len(levels) < MIN_LEVELS:
+            few_levels.append(levels)
+        elif len(enough) < MIN_LEVELS:
+            few_requests.append((levels, suffix))
+        else:
+            out += _scaling_group(enough, suffix, anchor)
+    if few_levels:
+        ran = sorted({int(c) for levels in few_levels for c in levels["concurrency"]})
+        most = max(len(levels) for levels in few_levels)
+        where = f" for each of {len(few_levels)} pool settings" if len(few_levels) > 1 else ""
+        out.append(
+            NotJudged(
+                "scaling",
+                f"only {_count(most, 'concurrency level')} ran{where} "
+                f"({', '.join(map(str, ran))} {'worker' if ran == [1] else 'workers'}); "
+                f"a scaling fit needs at least {MIN_LEVELS}",
             )
-            continue
-        out += _scaling_group(enough, suffix, anchor)
+        )
+    if few_requests:
+        levels, suffix = min(few_requests, key=lambda item: int(item[0]["requests"].min()))
+        what = f"requests in the smallest of {len(levels)} concurrency levels{suffix}"
+        out.append(too_few("scaling", int(levels["requests"].min()), what))
     return out
 
 
-def _scaling_group(levels: pd.DataFrame, suffix: str, anchor: str) -> list[Finding]:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _scaling_group(levels: pd.DataFrame, suffix: str, anchor: str) -> Judged:
     n = levels["concurrency"].to_numpy(float)
     x = levels["throughput"].to_numpy(float)
     r = levels["avg_ms"].to_numpy(float)
@@ -310,7 +385,7 @@ def _scaling_group(levels: pd.DataFrame, suffix: str, anchor: str) -> list[Findi
 # -- Little's law ------------------------------------------------------------------------
 
 
-def littles_law(data: RunData) -> list[Finding]:
+def littles_law(data: RuleInput) -> Judged:
     """Per closed-loop window: workers ≈ throughput × latency, or time went outside requests.
 
     Judges windows with at least ``MIN_SAMPLES['littles_law']`` requests.
@@ -335,11 +410,10 @@ def littles_law(data: RunData) -> list[Finding]:
         if closed.empty:
             return []
         return [
-            not_enough_data(
+            too_few(
                 "littles_law",
                 int(closed["requests"].max()),
                 "requests in the largest closed-loop window",
-                "concurrency",
             )
         ]
     if not gaps:
@@ -375,7 +449,7 @@ def littles_law(data: RunData) -> list[Finding]:
 # -- tail ------------------------------------------------------------------------------
 
 
-def tail(data: RunData) -> list[Finding]:
+def tail(data: RuleInput) -> Judged:
     """What the slowest 1% of each load window have in common, and the share each cause explains.
 
     Needs ``MIN_SAMPLES['tail']`` successful requests in the load windows (20 in the tail).
@@ -418,7 +492,7 @@ def tail(data: RunData) -> list[Finding]:
     if have < MIN_SAMPLES["tail"]:
         if data.windows.empty:
             return []
-        return [not_enough_data("tail", have, "successful requests in load windows", "timeline")]
+        return [too_few("tail", have, "successful requests in the load windows")]
     n_tail = int(in_tail.sum())
     causes: list[tuple[str, str, float, float, str]] = []  # id, text, share, base, anchor
     ops = samples["operation"].astype(str).to_numpy()
@@ -479,62 +553,71 @@ def tail(data: RunData) -> list[Finding]:
 # -- connections -----------------------------------------------------------------------
 
 
-def connections(data: RunData) -> list[Finding]:
+def connections(data: RuleInput) -> Judged:
     """Churn, connection wait and unfair pools in the load windows (``analysis.tables``
-    thresholds), with the setting to change. Judges windows of ``MIN_SAMPLES`` requests."""
+    thresholds), with the setting to change. Judges windows of ``MIN_SAMPLES`` requests.
+
+    Workers starved because they were the ones waiting for new connections are one cause
+    with the churn (or the wait), so they are said in that finding, not as an unfair pool.
+    """
     need = MIN_SAMPLES["connections"]
-    rows = [r for r in data.windows.to_dict("records") if r["requests"] >= need]
-    if not rows:
+    judged = [
+        (r, m)
+        for r, m in zip(data.windows.to_dict("records"), data.masks, strict=True)
+        if r["requests"] >= need
+    ]
+    if not judged:
         if data.windows.empty:
             return []
-        return [
-            not_enough_data(
-                "connections",
-                int(data.windows["requests"].max()),
-                "requests in the largest load window",
-                "concurrency",
-            )
-        ]
-    out = []
+        largest = int(data.windows["requests"].max())
+        return [too_few("connections", largest, "requests in the largest load window")]
+    rows = [r for r, _ in judged]
+    unfair = [(r, _starved_by_connections(data, r, m)) for r, m in judged if tables.is_unfair(r)]
+    explained = {window_name(r): shares for r, shares in unfair if shares is not None}
+    out: list[Finding | NotJudged] = []
     churn = [r for r in rows if tables.tail_is_churn(r)]
+    waiting = [r for r in rows if (r.get("connect_share") or 0) > POOL_WAIT_SHARE]
     if churn:
         r = max(churn, key=lambda r: r["tail_new_share"])
+        starved = _starved_text(explained, churn)
         out.append(
             Finding(
                 "connections.churn",
                 "warning",
                 "Connection churn inside measured windows",
                 Evidence(
-                    f"In {_where(r)}, {r['tail_new_share']:.0%} of the requests above p99 "
+                    f"In {window_name(r)}, {r['tail_new_share']:.0%} of the requests above p99 "
                     f"opened a new connection ({int(r['new_connections']):,} in the window; "
                     f"p50 {r['new_p50_ms']:,.1f} ms new against {r['reused_p50_ms']:,.1f} ms "
-                    f"reused); {len(churn)} window(s) in all.",
+                    f"reused); {len(churn)} window(s) in all.{starved}",
                     _anchor(r),
                     (
-                        ("windows", [_where(c) for c in churn]),
+                        ("windows", [window_name(c) for c in churn]),
                         ("tail_new_share", r["tail_new_share"]),
                         ("new_connections", int(r["new_connections"])),
+                        ("starved_windows", [w for w in explained if _in(w, churn)]),
                     ),
                 ),
                 f"Raise `max_keepalive_connections` to at least the concurrency "
-                f"({int(r['concurrency'])}), or lengthen `keepalive_expiry` if it already is.",
+                f"({int(r['concurrency'])}), or lengthen `keepalive_expiry` if it already is: "
+                "every connection the pool closes is reopened by the next request.",
             )
         )
-    waiting = [r for r in rows if (r.get("connect_share") or 0) > POOL_WAIT_SHARE]
     if waiting:
         r = max(waiting, key=lambda r: r["connect_share"])
+        starved = "" if churn else _starved_text(explained, waiting)
         out.append(
             Finding(
                 "connections.pool_wait",
                 "warning",
                 "Requests waited for a connection",
                 Evidence(
-                    f"In {_where(r)}, {r['connect_share']:.0%} of the requests' time went to "
-                    f"waiting for (or opening) a connection, more than {POOL_WAIT_SHARE:.0%}; "
-                    f"{len(waiting)} window(s) in all.",
+                    f"In {window_name(r)}, {r['connect_share']:.0%} of the requests' time went "
+                    f"to waiting for (or opening) a connection, more than "
+                    f"{POOL_WAIT_SHARE:.0%}; {len(waiting)} window(s) in all.{starved}",
                     _anchor(r),
                     (
-                        ("windows", [_where(w) for w in waiting]),
+                        ("windows", [window_name(w) for w in waiting]),
                         ("connect_share", r["connect_share"]),
                         ("concurrency", int(r["concurrency"])),
                     ),
@@ -543,21 +626,24 @@ def connections(data: RunData) -> list[Finding]:
                 "the latency measured so far includes the pool's queue.",
             )
         )
-    unfair = [r for r in rows if tables.is_unfair(r)]
-    if unfair:
-        r = unfair[0]
+    folded = churn + waiting
+    alone = [
+        r for r, _ in unfair if not (window_name(r) in explained and _in(window_name(r), folded))
+    ]
+    if alone:
+        r = alone[0]
         out.append(
             Finding(
                 "connections.unfair",
                 "warning",
                 "The pool starved some workers",
                 Evidence(
-                    f"In {_where(r)}, the least-served of {int(r['concurrency'])} workers sent "
-                    f"{int(r['per_worker_min']):,} requests against a median of "
+                    f"In {window_name(r)}, the least-served of {int(r['concurrency'])} workers "
+                    f"sent {int(r['per_worker_min']):,} requests against a median of "
                     f"{r['per_worker_median']:,g} (under {tables.UNFAIR_SHARE:.0%}).",
                     _anchor(r),
                     (
-                        ("windows", [_where(u) for u in unfair]),
+                        ("windows", [window_name(u) for u in alone]),
                         ("per_worker_min", int(r["per_worker_min"])),
                         ("per_worker_median", r["per_worker_median"]),
                     ),
@@ -569,10 +655,66 @@ def connections(data: RunData) -> list[Finding]:
     return out
 
 
+def _in(name: str, rows: list[dict[str, Any]]) -> bool:
+    return any(window_name(r) == name for r in rows)
+
+
+def _starved_by_connections(
+    data: RuleInput, row: Mapping[str, Any], mask: np.ndarray
+) -> tuple[float, float] | None:
+    """(starved workers' share of time on connections, the others') when the starved workers
+    are the ones that waited for connections: at least ``POOL_WAIT_SHARE`` of their time, and
+    at least ``TAIL_LIFT`` x the others' rate of new connections per request. None when
+    something else starved them.
+
+    Time on connections: the whole of each request that opened one (a slow accept shows as
+    a late answer, not as connect time) plus the pool wait of the others.
+    """
+    samples = data.samples
+    worker = samples["worker"].to_numpy()[mask].astype(np.int64)
+    if not len(worker) or worker.max() < 1:
+        return None
+    size = max(int(row["concurrency"]), int(worker.max())) + 1
+    latency = samples["latency_ns"].to_numpy()[mask].astype(float)
+    new = samples["new_connection"].to_numpy()[mask] == 1
+    on_connections = np.where(new, latency, samples["connect_ns"].to_numpy()[mask])
+
+    def per_worker(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(worker, weights=weights, minlength=size)[1:]
+
+    counts, spent, waited, opened = (
+        per_worker(),
+        per_worker(latency),
+        per_worker(on_connections),
+        per_worker(new.astype(float)),
+    )
+    starved = counts < tables.UNFAIR_SHARE * float(np.median(counts))
+    if not starved.any() or starved.all() or not counts[starved].sum():
+        return None
+    share = float(waited[starved].sum() / max(spent[starved].sum(), 1.0))
+    others = float(waited[~starved].sum() / max(spent[~starved].sum(), 1.0))
+    rate = opened[starved].sum() / counts[starved].sum()
+    others_rate = opened[~starved].sum() / max(counts[~starved].sum(), 1)
+    if share >= POOL_WAIT_SHARE and rate >= TAIL_LIFT * others_rate and rate > 0:
+        return share, others
+    return None
+
+
+def _starved_text(explained: Mapping[str, tuple[float, float]], rows: list[dict[str, Any]]) -> str:
+    here = [(name, shares) for name, shares in explained.items() if _in(name, rows)]
+    if not here:
+        return ""
+    name, (share, others) = here[0]
+    return (
+        f" The workers it starved in {name} are the ones that waited for new connections: "
+        f"{share:.0%} of their time went to connections, against {others:.0%} for the others."
+    )
+
+
 # -- errors ----------------------------------------------------------------------------
 
 
-def errors(data: RunData) -> list[Finding]:
+def errors(data: RuleInput) -> Judged:
     """Error rate and classes, bursts on the timeline, and retries per request.
 
     Needs ``MIN_SAMPLES['errors']`` requests in the run.
@@ -580,8 +722,8 @@ def errors(data: RunData) -> list[Finding]:
     samples, failed = data.samples, data.failed
     n = len(samples)
     if n < MIN_SAMPLES["errors"]:
-        return [not_enough_data("errors", n, "requests in the run", "errors")] if n else []
-    out = []
+        return [too_few("errors", n, "requests in the run")] if n else []
+    out: Judged = []
     count = int(failed.sum())
     rate = count / n
     worst = max(
@@ -659,7 +801,7 @@ def errors(data: RunData) -> list[Finding]:
 # -- reference -------------------------------------------------------------------------
 
 
-def reference(data: RunData) -> list[Finding]:
+def reference(data: RuleInput) -> Judged:
     """The largest differences from the seed's published tables (latency, throughput).
 
     Needs ``MIN_SAMPLES['reference']`` requests per operation of the latency phase.
@@ -670,7 +812,7 @@ def reference(data: RunData) -> list[Finding]:
         return []
     have = int(latency["requests"].min())
     if have < MIN_SAMPLES["reference"]:
-        return [not_enough_data("reference", have, "requests per operation", "latency")]
+        return [too_few("reference", have, "requests per operation in the latency phase")]
     closed = data.windows[data.windows["phase"] == "throughput"]
     rows = [
         (f"{r.label} {r.metric}", r.seed_ms, r.measured_ms, r.ratio, "ms")
@@ -693,7 +835,7 @@ def reference(data: RunData) -> list[Finding]:
     listed = "; ".join(
         f"{name} {m:,.1f} {u} vs {s:,.1f} ({ratio:.2f}x)" for name, s, m, ratio, u in off[:3]
     )
-    calibration = bool(data.on_seed_mock)
+    calibration = bool(data.facts.on_seed_mock)
     return [
         Finding(
             "reference.calibration" if calibration else "reference.differences",
@@ -719,7 +861,7 @@ def reference(data: RunData) -> list[Finding]:
 # -- generator -------------------------------------------------------------------------
 
 
-def generator(data: RunData) -> list[Finding]:
+def generator(data: RuleInput) -> Judged:
     """Windows where the load generator itself was the limit (summary's ``generator_health``).
 
     Needs the recorded health of each window (no sample minimum).
@@ -746,8 +888,62 @@ def generator(data: RunData) -> list[Finding]:
     ]
 
 
+# -- notices ---------------------------------------------------------------------------
+
+
+def notices(data: RuleInput) -> Judged:
+    """What a reader must know before trusting any figure: TLS unverified, a run cut short,
+    windows inferred from the samples. No sample minimum."""
+    out: Judged = []
+    facts = data.facts
+    if facts.tls_unverified:
+        out.append(
+            Finding(
+                "notices.tls_unverified",
+                "warning",
+                "TLS certificate verification was off",
+                Evidence(
+                    "The run passed `--insecure`: nothing proves these figures came from the "
+                    "intended service.",
+                    "metadata",
+                ),
+                "Pass `--ca-cert` with the CA that signed the target's certificate.",
+            )
+        )
+    if facts.cut_short:
+        out.append(
+            Finding(
+                "notices.cut_short",
+                "warning",
+                "The run was cut short",
+                Evidence(
+                    f"{facts.cut_short}. The tables cover the steps that finished.",
+                    "metadata",
+                    (("reason", facts.cut_short),),
+                ),
+                "Run it to the end before comparing it with another run.",
+            )
+        )
+    if "inferred" in data.steps and bool(data.steps["inferred"].any()):
+        out.append(
+            Finding(
+                "notices.inferred_windows",
+                "info",
+                "Some windows were inferred from the samples",
+                Evidence(
+                    "summary.json did not list every measured window; those were taken from "
+                    "the samples (first start to last end).",
+                    "metadata",
+                ),
+                "Rebuild the report from a run folder with its summary.json.",
+            )
+        )
+    return out
+
+
 #: every rule, in the order findings are listed (ties of severity keep this order)
-RULES: tuple[Callable[[RunData], list[Finding]], ...] = (
+RULES: tuple[Callable[[RuleInput], Judged], ...] = (
+    notices,
     scaling,
     littles_law,
     tail,
@@ -757,11 +953,32 @@ RULES: tuple[Callable[[RunData], list[Finding]], ...] = (
     generator,
 )
 
+#: a finding that another explains is folded into it: (folded, into, when also found)
+FOLDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("tail.new_connections", "connections.churn", ()),
+    ("tail.new_connections", "connections.pool_wait", ()),
+    ("tail.worker", "connections.unfair", ()),
+    ("tail.worker", "connections.churn", ()),
+    ("tail.retries", "errors.retries", ()),
+    # a "stall" whose requests are the new connections: they all started at the window's start
+    ("tail.stall", "connections.churn", ("tail.new_connections",)),
+)
 
-def find(data: RunData) -> tuple[Finding, ...]:
-    """Every rule's findings, most severe first."""
-    found = [f for rule in RULES for f in rule(data)]
-    return tuple(sorted(found, key=lambda f: SEVERITIES.index(f.severity)))
+
+def find(data: RuleInput) -> Diagnosis:
+    """Every rule's findings, one per cause, most severe first, and what could not be judged."""
+    judged = [item for rule in RULES for item in rule(data)]
+    found = [f for f in judged if isinstance(f, Finding)]
+    ids = {f.id for f in found}
+    folded = {
+        gone
+        for gone, into, also in FOLDS
+        if gone in ids and into in ids and all(other in ids for other in also)
+    }
+    kept = sorted(
+        (f for f in found if f.id not in folded), key=lambda f: SEVERITIES.index(f.severity)
+    )
+    return Diagnosis(tuple(kept), tuple(n for n in judged if isinstance(n, NotJudged)))
 
 
 def findings_for(
@@ -769,9 +986,9 @@ def findings_for(
     steps: pd.DataFrame | Iterable[Mapping[str, Any]],
     *,
     health: Iterable[Mapping[str, Any]] = (),
-    on_seed_mock: bool | None = None,
-) -> tuple[Finding, ...]:
-    return find(run_data(samples, steps, health=health, on_seed_mock=on_seed_mock))
+    facts: RunFacts = RunFacts(),
+) -> Diagnosis:
+    return find(rule_input(samples, steps, health=health, facts=facts))
 
 
 def is_seed_mock(meta: Mapping[str, Any]) -> bool:

@@ -7,15 +7,19 @@ Source: account-client-examples-README.md, "Performance Benchmarks" and
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis import tables
+from client.metrics import PERCENTILE_NAMES
 from workload.operations import OPERATIONS
 
 #: operation -> (avg, p50, p95, p99) in ms: the "Single Request Latency" table, kept with
 #: each operation in the registry
+#: the seed's latency table's columns: the mean, then the percentile set
+LATENCY_METRICS: tuple[str, ...] = ("avg", *PERCENTILE_NAMES)
 LATENCY_MS = MappingProxyType(
     {name: op.seed.as_tuple() for name, op in OPERATIONS.items() if op.seed is not None}
 )
@@ -48,7 +52,7 @@ def seed_latency(latency: pd.DataFrame) -> pd.DataFrame:
         ref = LATENCY_MS.get(row.operation)
         if ref is None:
             continue
-        for metric, published in zip(("avg", "p50", "p95", "p99"), ref, strict=True):
+        for metric, published in zip(LATENCY_METRICS, ref, strict=True):
             measured = float(getattr(row, f"{metric}_ms"))
             rows.append(
                 {
@@ -71,8 +75,9 @@ def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame
         if not windows.empty
         else {}
     )
-    for level, (name, published, _) in THROUGHPUT_RPS.items():
-        if level == 100:
+    for seed_level, (name, published, _) in THROUGHPUT_RPS.items():
+        level: int | None = seed_level
+        if seed_level == 100:
             candidates = [c for c in by_level if c >= 100]
             level = max(candidates) if candidates else None
         value = by_level.get(level) if level is not None else None
@@ -117,7 +122,9 @@ def seed_other(windows: pd.DataFrame, pooling: pd.DataFrame, batch: pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def _seed_row(group: str, item: str, unit: str, published: float, measured: float) -> dict:
+def _seed_row(
+    group: str, item: str, unit: str, published: float, measured: float
+) -> dict[str, Any]:
     return {
         "group": group,
         "item": item,

@@ -9,13 +9,14 @@ same keys (see docs/run-format.md). Every figure comes from
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import pandas as pd
 
 from analysis import tables
-from analysis.findings import findings_for
+from analysis.findings import RunFacts, findings_for
+from results.summary_shape import Summary
 
 #: pool figures that are counts (a DataFrame holding a missing one stores them as floats)
 _COUNTS = frozenset(
@@ -50,23 +51,11 @@ def latency_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-_LATENCY = ("avg_ms", "p50_ms", "p95_ms", "p99_ms")
-_POOL = (
-    "connect_share",
-    "new_connections",
-    "new_p50_ms",
-    "new_p99_ms",
-    "reused_p50_ms",
-    "reused_p99_ms",
-    "tail_requests",
-    "tail_new_share",
-    "per_worker_min",
-    "per_worker_median",
-    "per_worker_max",
-)
+_LATENCY = tables.LATENCY_COLUMNS
+_POOL = tables.POOL_COLUMNS
 
 
-def window_rows(samples: pd.DataFrame, steps: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def window_rows(samples: pd.DataFrame, steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rate and latency of each measured window (requests that *started* inside it)."""
     frame = tables.window_table(samples, tables.steps_table(steps), phases=_phases(steps))
     return [
@@ -89,7 +78,7 @@ def window_rows(samples: pd.DataFrame, steps: list[Mapping[str, Any]]) -> list[d
     ]
 
 
-def _phases(steps: list[Mapping[str, Any]]) -> tuple[str, ...]:
+def _phases(steps: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(step["phase"] for step in steps))
 
 
@@ -137,7 +126,7 @@ _OPEN_LOOP = ("response_p50_ms", "response_p99_ms", "service_p50_ms", "service_p
 
 
 def open_loop_rows(
-    samples: pd.DataFrame, steps: list[Mapping[str, Any]], runs: list[Mapping[str, Any]]
+    samples: pd.DataFrame, steps: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """Each open-loop run as the driver counted it, with its window's figures."""
     frame = tables.open_loop_table(samples, tables.steps_table(steps)).set_index("step")
@@ -163,16 +152,17 @@ def summarize(
     extras: Mapping[str, Any] | None = None,
     complete: bool = True,
     cut_short: str | None = None,
-    on_seed_mock: bool | None = None,
-) -> dict[str, Any]:
+    meta: Mapping[str, Any] | None = None,
+) -> Summary:
     """Everything ``summary.json`` holds.
 
     ``extras`` is what the driver recorded beside the samples and is copied
     through (health, data, ...), except two entries the analysis completes:
     ``batch`` (the driver's wall times: count, sequential_s, gather_s) and
     ``open_loop_runs`` (each open-loop run's schedule counts), which become
-    ``batch`` and ``open_loop``. ``findings`` are ``analysis.findings``'s diagnoses
-    (``on_seed_mock``: whether the target was the embedded seed mock, when known).
+    ``batch`` and ``open_loop``. ``findings`` and ``not_judged`` are
+    ``analysis.findings``'s diagnosis (``meta``: the run's meta.json, when known, tells
+    the rules where it ran).
     """
     recorded = dict(extras or {})
     timings = recorded.pop("batch", None)
@@ -196,8 +186,9 @@ def summarize(
         summary["open_loop"] = open_loop_rows(samples, steps, runs)
     if any(step["phase"] == "sweep" for step in steps):
         summary["sweep"] = [row for row in windows if row["phase"] == "sweep"]
-    found = findings_for(
-        samples, steps, health=summary.get("generator_health") or (), on_seed_mock=on_seed_mock
+    facts = RunFacts.of(meta, complete=complete, cut_short=cut_short)
+    diagnosis = findings_for(
+        samples, steps, health=summary.get("generator_health") or (), facts=facts
     )
-    summary["findings"] = [finding.as_dict() for finding in found]
-    return summary
+    summary.update(diagnosis.as_summary())
+    return cast("Summary", summary)  # the keys above are Summary's

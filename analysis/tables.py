@@ -14,16 +14,59 @@ counts include failures; a window's throughput counts the requests that
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from client.metrics import PERCENTILE_NAMES, PERCENTILES
+from results.run import STEP_COLUMNS
 from workload.operations import label, table_order
 
+#: nanoseconds (the samples' unit) per millisecond (the tables')
 MS = 1e6
-QUANTILES = (0.5, 0.95, 0.99)
+#: the percentile set's table columns: ``p50_ms``, ``p95_ms``, ``p99_ms``
+PERCENTILE_COLUMNS: tuple[str, ...] = tuple(f"{name}_ms" for name in PERCENTILE_NAMES)
+#: the latency columns of the per-operation and per-window tables
+LATENCY_COLUMNS: tuple[str, ...] = ("avg_ms", *PERCENTILE_COLUMNS)
+#: the pool and open-loop tables show two of the set: the median and the tail (p50, p99)
+MEDIAN_AND_TAIL: tuple[int, int] = (PERCENTILES[0], PERCENTILES[-1])
+#: what :func:`pool_figures` returns, in order (the window table's last columns)
+POOL_COLUMNS: tuple[str, ...] = (
+    "connect_share",
+    "new_connections",
+    "new_p50_ms",
+    "new_p99_ms",
+    "reused_p50_ms",
+    "reused_p99_ms",
+    "tail_requests",
+    "tail_new_share",
+    "per_worker_min",
+    "per_worker_median",
+    "per_worker_max",
+)
+#: the columns of :func:`window_table`, in order (an empty table has them too)
+WINDOW_COLUMNS: tuple[str, ...] = (
+    "phase",
+    "step",
+    "pool",
+    "concurrency",
+    "pattern",
+    "requests",
+    "errors",
+    "error_rate",
+    "duration_s",
+    "throughput_rps",
+    *LATENCY_COLUMNS,
+    *POOL_COLUMNS,
+)
+#: run kind -> (phase of its per-operation latencies, phase of its concurrency windows)
+KIND_PHASES: Mapping[str, tuple[str, str]] = {
+    "run": ("latency", "throughput"),
+    "sweep": ("sweep", "sweep"),
+    "locust": ("locust", "locust"),
+}
 
 #: phases whose windows are closed loops: ``concurrency`` workers, numbered 1..concurrency in
 #: the samples' ``worker`` column (0: not recorded, as in runs made before it was)
@@ -45,8 +88,21 @@ UNFAIR_SHARE = 0.25
 FAIRNESS_MIN_MEAN = 8.0
 
 
-def _pct_ms(values: np.ndarray, q: float) -> float | None:
-    return float(np.percentile(values, q)) / 1e6 if len(values) else None
+def percentiles_ms(
+    latency_ns: np.ndarray, percentiles: Sequence[float] | np.ndarray = PERCENTILES
+) -> np.ndarray:
+    """numpy's linear percentiles of latencies in ns, in ms: every table takes its
+    percentiles here (NaN for each when there are no values)."""
+    if not len(latency_ns):
+        return np.full(len(percentiles), np.nan)
+    return np.percentile(latency_ns, percentiles) / MS
+
+
+def _median_and_tail(latency_ns: np.ndarray) -> tuple[float | None, float | None]:
+    if not len(latency_ns):
+        return None, None
+    median, tail = percentiles_ms(latency_ns, MEDIAN_AND_TAIL)
+    return float(median), float(tail)
 
 
 def pool_figures(
@@ -80,17 +136,19 @@ def pool_figures(
     tail_new_share = None
     tail_requests = 0
     if len(good):
-        tail = good > np.percentile(good, 99)
+        tail = good > np.percentile(good, MEDIAN_AND_TAIL[1])
         tail_requests = int(tail.sum())
         if tail_requests:
             tail_new_share = float((new[ok][tail] == 1).mean())
+    new_p50, new_p99 = _median_and_tail(opened)
+    reused_p50, reused_p99 = _median_and_tail(reused)
     figures: dict[str, Any] = {
         "connect_share": float(connect.sum()) / total if total else 0.0,
         "new_connections": int((new == 1).sum()),
-        "new_p50_ms": _pct_ms(opened, 50),
-        "new_p99_ms": _pct_ms(opened, 99),
-        "reused_p50_ms": _pct_ms(reused, 50),
-        "reused_p99_ms": _pct_ms(reused, 99),
+        "new_p50_ms": new_p50,
+        "new_p99_ms": new_p99,
+        "reused_p50_ms": reused_p50,
+        "reused_p99_ms": reused_p99,
         "tail_requests": tail_requests,
         "tail_new_share": tail_new_share,
         "per_worker_min": None,
@@ -129,12 +187,19 @@ def is_unfair(row: Mapping[str, Any]) -> bool:
     return median == 0 or low < UNFAIR_SHARE * median
 
 
+def window_name(row: Mapping[str, Any]) -> str:
+    """A load window as every table, finding and comparison names it: ``throughput c=10``,
+    ``sweep c=10 (max_connections=10)``, ``locust step 2``."""
+    where = f"{row['phase']} {row['step']}"
+    return f"{where} ({row['pool']})" if row["phase"] == "sweep" and row.get("pool") else where
+
+
 def pattern(concurrency: int) -> str:
     return "Sequential (blocking)" if concurrency == 1 else f"Parallel ({concurrency} workers)"
 
 
 def _stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """requests, errors, avg/p50/p95/p99 ms (successes only) per group, vectorized."""
+    """requests, errors, avg and the percentile set in ms (successes only) per group."""
     failed = frame["error"].cat.codes.to_numpy() != _ok_code(frame["error"])
     grouped = frame.groupby(keys, observed=True, sort=False)
     out = pd.DataFrame({"requests": grouped.size()})
@@ -146,9 +211,11 @@ def _stats(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ok = frame.loc[~failed]
     lat = ok.groupby(keys, observed=True, sort=False)["latency_ns"]
     out["avg_ms"] = lat.mean() / MS
-    qs = lat.quantile(list(QUANTILES)).unstack()
-    for q, name in zip(QUANTILES, ("p50_ms", "p95_ms", "p99_ms"), strict=True):
-        out[name] = qs[q] / MS if q in qs else np.nan
+    per_group = lat.apply(lambda values: percentiles_ms(values.to_numpy()))
+    figures = pd.DataFrame(
+        per_group.tolist(), index=per_group.index, columns=list(PERCENTILE_COLUMNS)
+    )
+    out = out.join(figures)
     out["errors"] = out["errors"].fillna(0).astype(int)
     return out
 
@@ -165,7 +232,7 @@ def is_error(samples: pd.DataFrame) -> np.ndarray:
 def latency_table(samples: pd.DataFrame, phase: str = "latency") -> pd.DataFrame:
     """The seed's "Single Request Latency" table: one row per operation of ``phase``."""
     frame = samples[samples["phase"] == phase]
-    columns = ["operation", "label", "requests", "errors", "avg_ms", "p50_ms", "p95_ms", "p99_ms"]
+    columns = ["operation", "label", "requests", "errors", *LATENCY_COLUMNS]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     stats = _stats(frame, ["operation"]).reset_index()
@@ -213,7 +280,6 @@ def window_table(
         duration = (row.end_ns - row.start_ns) / 1e9
         n = int(mask.sum())
         ok = latency[mask & ~failed]
-        q = np.percentile(ok, [50, 95, 99]) / MS if len(ok) else [np.nan] * 3
         pool = pool_figures(
             samples, mask, phase=row.phase, concurrency=int(row.concurrency), failed=failed
         )
@@ -230,13 +296,11 @@ def window_table(
                 "duration_s": duration,
                 "throughput_rps": n / duration if duration > 0 else np.nan,
                 "avg_ms": float(ok.mean()) / MS if len(ok) else np.nan,
-                "p50_ms": q[0],
-                "p95_ms": q[1],
-                "p99_ms": q[2],
+                **dict(zip(PERCENTILE_COLUMNS, percentiles_ms(ok), strict=True)),
                 **{k: np.nan if v is None else v for k, v in pool.items()},
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(WINDOW_COLUMNS))
 
 
 def throughput_table(windows: pd.DataFrame) -> pd.DataFrame:
@@ -294,17 +358,20 @@ def pooling_table(samples: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for mode in _ordered(frame["step"], ("pooled", "no_keepalive", "client_per_request")):
         group = frame[frame["step"] == mode].sort_values("start_ns", kind="stable")
-        values = group["latency_ns"].to_numpy() / MS
-        rest = values[1:] if mode == "pooled" and len(values) > 1 else values
+        latency = group["latency_ns"].to_numpy()
+        values = latency / MS
+        rest = slice(1, None) if mode == "pooled" and len(values) > 1 else slice(None)
         opened = values[group["new_connection"].to_numpy() == 1]
+        # a mode holds tens of requests: the set's p99 would be its maximum
+        p50, p95 = percentiles_ms(latency[rest], PERCENTILES[:2])
         rows.append(
             {
                 "mode": mode,
                 "requests": len(values),
                 "first_ms": float(values[0]),
-                "avg_ms": float(rest.mean()),
-                "p50_ms": float(np.percentile(rest, 50)),
-                "p95_ms": float(np.percentile(rest, 95)),
+                "avg_ms": float(values[rest].mean()),
+                "p50_ms": float(p50),
+                "p95_ms": float(p95),
                 "new_connections": len(opened),
                 "new_connection_ms": float(opened.mean()) if len(opened) else float("nan"),
             }
@@ -465,7 +532,8 @@ def open_loop_table(samples: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
     ):
         duration = (row.end_ns - row.start_ns) / 1e9
         ok = mask & ~failed
-        resp, serv = latency[ok] / MS, (latency[ok] - lag[ok]) / MS
+        response = percentiles_ms(latency[ok], MEDIAN_AND_TAIL)
+        service = percentiles_ms(latency[ok] - lag[ok], MEDIAN_AND_TAIL)
         n = int(mask.sum())
         rows.append(
             {
@@ -474,43 +542,35 @@ def open_loop_table(samples: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
                 "errors": int((mask & failed).sum()),
                 "achieved_rps": n / duration if duration > 0 else np.nan,
                 "late_share": float((lag[mask] > LATE_NS).mean()) if n else 0.0,
-                "response_p50_ms": _percentile(resp, 50),
-                "response_p99_ms": _percentile(resp, 99),
-                "service_p50_ms": _percentile(serv, 50),
-                "service_p99_ms": _percentile(serv, 99),
+                "response_p50_ms": float(response[0]),
+                "response_p99_ms": float(response[1]),
+                "service_p50_ms": float(service[0]),
+                "service_p99_ms": float(service[1]),
             }
         )
     return pd.DataFrame(rows, columns=columns)
 
 
-def _percentile(values: np.ndarray, q: float) -> float:
-    return float(np.percentile(values, q)) if len(values) else np.nan
-
-
 def operation_percentiles(samples: pd.DataFrame) -> pd.DataFrame:
-    """p50/p95/p99 ms per operation over every recorded row, failures included.
+    """The percentile set in ms per operation over every recorded row, failures included.
 
     Locust's outputs set these beside the merged histograms, which hold every
     row too, to show what the histograms' bucketing costs.
     """
-    columns = ["operation", "requests", "p50_ms", "p95_ms", "p99_ms"]
+    columns = ["operation", "requests", *PERCENTILE_COLUMNS]
     rows = []
     operation = samples["operation"].astype(str).to_numpy()
     latency = samples["latency_ns"].to_numpy()
     for op in sorted(set(operation)):
         values = latency[operation == op]
-        p50, p95, p99 = np.percentile(values, (50, 95, 99)) / MS
-        rows.append(
-            {"operation": op, "requests": len(values), "p50_ms": p50, "p95_ms": p95, "p99_ms": p99}
-        )
+        figures = dict(zip(PERCENTILE_COLUMNS, percentiles_ms(values), strict=True))
+        rows.append({"operation": op, "requests": len(values), **figures})
     return pd.DataFrame(rows, columns=columns)
 
 
 def steps_table(steps: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The recorded steps (dicts, as in summary.json) as the frame the window tables take."""
-    frame = pd.DataFrame(
-        list(steps), columns=["phase", "step", "pool", "concurrency", "start_ns", "end_ns"]
-    )
+    frame = pd.DataFrame(list(steps), columns=list(STEP_COLUMNS))
     frame["pool"] = frame["pool"].fillna("").astype(str)
     return frame
 
@@ -528,7 +588,7 @@ def timeline(samples: pd.DataFrame, bin_s: float = 1.0) -> pd.DataFrame:
     counts = np.bincount(bins)
     present = counts > 0
     ok_bins = pd.Series(samples["latency_ns"].to_numpy()[~failed]).groupby(bins[~failed])
-    p95 = ok_bins.quantile(0.95) / MS
+    p95 = ok_bins.apply(lambda values: percentiles_ms(values.to_numpy(), (95,))[0])
     users = pd.Series(samples["concurrency"].to_numpy()).groupby(bins).max()
     phase_codes = (
         pd.Series(samples["phase"].cat.codes.to_numpy())
@@ -571,7 +631,7 @@ def spectrum(samples: pd.DataFrame, by: str = "operation") -> pd.DataFrame:
     for key, group in ok.groupby(by, observed=True):
         values = group["latency_ns"].to_numpy()
         qs = supported_quantiles(len(values))
-        ms = np.quantile(values, qs) / MS
+        ms = percentiles_ms(values, qs * 100)
         rows.append(
             pd.DataFrame({by: str(key), "q": qs, "nines": -np.log10(1 - qs), "latency_ms": ms})
         )
@@ -579,24 +639,22 @@ def spectrum(samples: pd.DataFrame, by: str = "operation") -> pd.DataFrame:
 
 
 def histogram_table(histograms: Mapping[str, Any]) -> pd.DataFrame:
-    """Per operation, a merged latency histogram's count, mean, p50/p95/p99 and max in ms.
+    """Per operation, a merged latency histogram's count, mean, percentile set and max in ms.
 
     ``histograms`` maps operation -> ``client.histogram.LatencyHistogram`` (what
     the Locust workers send the master; bucketed, so its percentiles are the
     bucket's middle).
     """
-    columns = ["operation", "count", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+    columns = ["operation", "count", *LATENCY_COLUMNS, "max_ms"]
     rows = []
     for op, hist in sorted(histograms.items()):
-        p50, p95, p99 = hist.percentiles((50, 95, 99))
+        values = hist.percentiles(PERCENTILES)
         rows.append(
             {
                 "operation": op,
                 "count": hist.count,
                 "avg_ms": hist.mean / MS,
-                "p50_ms": p50 / MS,
-                "p95_ms": p95 / MS,
-                "p99_ms": p99 / MS,
+                **{c: v / MS for c, v in zip(PERCENTILE_COLUMNS, values, strict=True)},
                 "max_ms": hist.max / MS,
             }
         )

@@ -47,7 +47,9 @@ def predict(fit: UslFit, n: np.ndarray | float) -> np.ndarray:
     return fit.lam * n / (1 + fit.sigma * (n - 1) + fit.kappa * n * (n - 1))
 
 
-def _sse(n: np.ndarray, x: np.ndarray, sigma: np.ndarray, kappa: np.ndarray):
+def _sse(
+    n: np.ndarray, x: np.ndarray, sigma: np.ndarray, kappa: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """SSE and best λ for every (σ, κ) pair (broadcast over the first axes)."""
     g = n / (1 + sigma[..., None] * (n - 1) + kappa[..., None] * n * (n - 1))
     lam = (g * x).sum(-1) / (g * g).sum(-1)
@@ -79,7 +81,7 @@ def fit_usl(concurrency: np.ndarray, throughput: np.ndarray) -> UslFit | None:
         center_k = math.log10(best[2]) if best[2] > 0 else logk[0]
         sig = np.clip(np.linspace(center_s - 2 * s_step, center_s + 2 * s_step, 41), 0, 1)
         logk = np.linspace(center_k - 2 * k_step, min(0.0, center_k + 2 * k_step), 41)
-    sse, sigma, kappa, lam = best
+    best_sse, sigma, kappa, best_lam = best
     sst = float(((x - x.mean()) ** 2).sum())
-    r2 = 1 - sse / sst if sst > 0 else 1.0
-    return UslFit(sigma=sigma, kappa=kappa, lam=lam, r2=r2, levels=len(np.unique(n)))
+    r2 = 1 - best_sse / sst if sst > 0 else 1.0
+    return UslFit(sigma=sigma, kappa=kappa, lam=best_lam, r2=r2, levels=len(np.unique(n)))

@@ -17,7 +17,6 @@ One command: ``python -m benchmarks.driver_bench [--rounds 3]``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import httpx
 
 from benchmarks._harness import ROOT, machine
 from mock_service.launcher import launch
+from results import Summary, read_summary
 
 SPEED = """
 name = "driver-speed"
@@ -63,7 +63,7 @@ p99 = 10.0
 """
 
 
-def bench_run(tmp: Path, *args: str) -> dict:
+def bench_run(tmp: Path, *args: str) -> Summary:
     runs = tmp / "runs"
     result = subprocess.run(
         [sys.executable, "bench.py", "run", "--runs-dir", str(runs), "--no-report", *args],
@@ -75,7 +75,7 @@ def bench_run(tmp: Path, *args: str) -> dict:
     if result.returncode != 0:
         raise RuntimeError(result.stdout + result.stderr)
     run_dir = sorted(runs.iterdir())[-1]
-    return json.loads((run_dir / "summary.json").read_text())
+    return read_summary(run_dir)
 
 
 def speed(tmp: Path, mix: str) -> dict:

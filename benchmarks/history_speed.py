@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.history_speed [--runs 50]
 
 Target (issue 13): under 30 s on 2 cores. The runs are synthetic run folders
-(tests/reports/factory.py) with a 30% step at run 40; their writing is not
+(tests/_run_factory.py) with a 30% step at run 40; their writing is not
 timed. The timed part is the command itself in a fresh process (interpreter
 start and imports included): loading every run, the bootstrap intervals,
 the change points, the plots and the report.
@@ -12,7 +12,6 @@ the change points, the plots and the report.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -22,12 +21,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from benchmarks._harness import ROOT, machine
+from results import RunFolder, read_meta
 
 STEP_AT = 40
 
 
 def _write_runs(root: Path, count: int) -> int:
-    from tests.reports.factory import Spec, make_run
+    from tests._run_factory import Spec, make_run
 
     total = 0
     for i in range(count):
@@ -39,10 +39,11 @@ def _write_runs(root: Path, count: int) -> int:
             slowdown=1.3 if i >= STEP_AT else 1.0,
         )
         path = make_run(root, spec, f"run-{i:02d}")
-        meta = json.loads((path / "meta.json").read_text())
+        folder = RunFolder(path)
+        meta = read_meta(path)
         meta.update(label=f"v1.{i}.0", started_at=f"2026-11-26T{i // 60:02d}:{i % 60:02d}:00+00:00")
-        (path / "meta.json").write_text(json.dumps(meta))
-        total += pq.read_metadata(path / "samples.parquet").num_rows
+        folder.write_meta(meta)
+        total += pq.read_metadata(folder.samples_path).num_rows
     return total
 
 

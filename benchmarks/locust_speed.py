@@ -35,8 +35,8 @@ from pathlib import Path
 
 from benchmarks._harness import free_port, machine, median, server_process
 from client.histogram import LatencyHistogram
-from locustfiles.launch import ROOT, run_locust
-from results.run_folder import RunFolder
+from locustfiles.launch import ROOT, LocustRun, run_locust
+from results import read_summary
 from workload.operations import MIX_OPERATIONS
 from workload.scenario import scenario_from_dict
 
@@ -111,18 +111,20 @@ def _reference(
         {"weights": {op: int(op == "get_account_profile") for op in MIX_OPERATIONS}}, "reads"
     )
     run_dir = run_locust(
-        users=users,
-        spawn_rate=users,
-        run_time=f"{seconds}s",
-        target=url,
-        scenario=reads,
-        pool=f"transport={transport}",
-        label=f"speed-{transport}{'-paced' if rate else ''}",
-        runs_root=work,
-        cpu=LOCUST_CPU,
-        user_rate=rate / users,
+        LocustRun(
+            users=users,
+            spawn_rate=users,
+            run_time=f"{seconds}s",
+            target=url,
+            scenario=reads,
+            pool=f"transport={transport}",
+            label=f"speed-{transport}{'-paced' if rate else ''}",
+            runs_root=work,
+            cpu=LOCUST_CPU,
+            user_rate=rate / users,
+        )
     )
-    summary = RunFolder(run_dir).summary()
+    summary = read_summary(run_dir)
     row = _final_csv_row(run_dir / "locust_stats_final.csv", "Aggregated")
     own = next(
         o for o in summary["locust"]["operations"] if o["operation"] == "get_account_profile"

@@ -28,7 +28,7 @@ REPEATS = 3
 
 
 def _spec(seed: int, slowdown: float = 1.0):  # type: ignore[no-untyped-def]
-    from tests.reports.factory import Spec
+    from tests._run_factory import Spec
 
     # 7 operations x 40,000 sequential requests + ~1,820 req/s over 4 levels x 395 s
     return Spec(seed=seed, latency_requests=40_000, duration_s=395.0, slowdown=slowdown)
@@ -92,7 +92,7 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT))
     from results import load_samples
-    from tests.reports.factory import make_run
+    from tests._run_factory import make_run
 
     work = Path(tempfile.mkdtemp(prefix="report-speed-"))
     try:

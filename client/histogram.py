@@ -87,8 +87,14 @@ class LatencyHistogram:
         buckets = data.get("buckets") or {}
         assert isinstance(buckets, Mapping)
         hist._buckets = {int(k): int(v) for k, v in buckets.items()}
-        hist.count = int(data.get("count", 0))  # type: ignore[arg-type]
-        hist.total = int(data.get("total", 0))  # type: ignore[arg-type]
-        hist.min = int(data.get("min", 0))  # type: ignore[arg-type]
-        hist.max = int(data.get("max", 0))  # type: ignore[arg-type]
+        hist.count = _int(data.get("count", 0))
+        hist.total = _int(data.get("total", 0))
+        hist.min = _int(data.get("min", 0))
+        hist.max = _int(data.get("max", 0))
         return hist
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"a histogram figure must be a number, not {type(value).__name__}")
+    return int(value)

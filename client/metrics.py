@@ -16,6 +16,14 @@ from dataclasses import dataclass
 
 from client.histogram import LatencyHistogram
 
+#: The latency percentiles the harness reports, once: the seed's tables publish these three.
+#: Every table's columns (``p50_ms``), compare's metrics and ``--fail-on`` grammar and
+#: history's series derive from it (``analysis.tables``); client/ is the bottom layer, so
+#: it lives here, where the running metrics need it first.
+PERCENTILES: tuple[int, ...] = (50, 95, 99)
+#: their names as tables, comparisons and gates say them: ``p50``, ``p95``, ``p99``
+PERCENTILE_NAMES: tuple[str, ...] = tuple(f"p{p:g}" for p in PERCENTILES)
+
 
 @dataclass(slots=True)
 class Phases:
@@ -100,15 +108,16 @@ class Metrics:
             total = errors = retries = 0
             for name, stats in sorted(self._ops.items()):
                 hist = stats.histogram
-                p50, p95, p99 = hist.percentiles((50, 95, 99))
+                values = hist.percentiles(PERCENTILES)
                 operations[name] = {
                     "count": stats.calls,
                     "errors": stats.errors,
                     "retries": stats.retries,
                     "avg_ms": round(hist.mean / 1e6, 3),
-                    "p50_ms": round(p50 / 1e6, 3),
-                    "p95_ms": round(p95 / 1e6, 3),
-                    "p99_ms": round(p99 / 1e6, 3),
+                    **{
+                        f"{q}_ms": round(v / 1e6, 3)
+                        for q, v in zip(PERCENTILE_NAMES, values, strict=True)
+                    },
                 }
                 total += stats.calls
                 errors += stats.errors

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 
 Transport = Literal["lean", "aiohttp", "httpx", "gevent"]
 PoolMode = Literal["pooled", "no_keepalive", "client_per_request"]
 
-TRANSPORTS: tuple[str, ...] = ("lean", "aiohttp", "httpx", "gevent")
+TRANSPORTS: tuple[Transport, ...] = get_args(Transport)
 #: the engines of the async client (AccountClient) and of the sync one (SyncAccountClient)
 ASYNC_TRANSPORTS: tuple[str, ...] = ("lean", "aiohttp", "httpx")
 SYNC_TRANSPORTS: tuple[str, ...] = ("gevent", "httpx")
-POOL_MODES: tuple[str, ...] = ("pooled", "no_keepalive", "client_per_request")
+POOL_MODES: tuple[PoolMode, ...] = get_args(PoolMode)
 
 
 @dataclass(frozen=True, slots=True)

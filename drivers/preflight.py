@@ -315,7 +315,8 @@ def _hint(error: AccountServiceError, check: Check) -> str:
 def _field_hint(detail: Any) -> str:
     """From FastAPI's 422 list: the fields the target requires or rejects."""
     problems = [p for p in detail if isinstance(p, dict)] if isinstance(detail, list) else []
-    missing, rejected = [], []
+    missing: list[str] = []
+    rejected: list[str] = []
     for problem in problems:
         loc = [str(part) for part in problem.get("loc", ())]
         if len(loc) < 2:

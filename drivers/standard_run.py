@@ -10,12 +10,11 @@ import asyncio
 import dataclasses
 import shutil
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis.findings import is_seed_mock
 from analysis.summary import summarize
 from client import PoolSettings, RetryPolicy
 from drivers import interrupts, phases
@@ -27,7 +26,7 @@ from drivers.recorder import Recorder
 from drivers.sweep import SweepSpec, sweep_phase
 from drivers.target import INSECURE_WARNING, target
 from drivers.terminal import print_summary
-from results import RunFolder, SampleBuffer, new_run_dir
+from results import RunFolder, SampleBuffer, Summary, new_run_dir
 from results.meta import base_meta, now_iso
 from results.redaction import redact_url
 from workload.run_data import RunData, run_prefix
@@ -66,7 +65,7 @@ class RunOptions:
 @dataclass
 class Outcome:
     run_dir: Path
-    summary: dict[str, Any]
+    summary: Mapping[str, Any]
     exit_code: int
 
     @property
@@ -110,7 +109,7 @@ def execute(options: RunOptions, out: TextIO = sys.stdout) -> Outcome:
             event_loop=options.loop,
             sweep=_sweep_meta(options.sweep),
         )
-        folder.write_json("meta.json", meta)
+        folder.write_meta(meta)
         print(f"run folder: {run_dir}\ntarget: {redact_url(url)}", file=out, flush=True)
         if found.version or found.info.get("service"):
             print(f"service: {found.describe()}", file=out, flush=True)
@@ -180,7 +179,7 @@ async def _run(url: str, options: RunOptions, folder: RunFolder, meta: dict[str,
 
 def _finish(
     ctx: phases.RunContext, folder: RunFolder, meta: dict[str, Any], cut_short: str | None
-) -> dict[str, Any]:
+) -> Summary:
     """Write samples, summary and the completed meta; every file atomically."""
     table = ctx.recorder.samples.to_arrow()
     ctx.recorder.samples = SampleBuffer()  # the table holds the columns now; keep one copy
@@ -204,10 +203,10 @@ def _finish(
         extras=extras,
         complete=cut_short is None,
         cut_short=cut_short,
-        on_seed_mock=is_seed_mock(meta),
+        meta=meta,
     )
-    folder.write_json("summary.json", summary)
-    folder.write_json("meta.json", {**meta, "ended_at": now_iso(), "complete": cut_short is None})
+    folder.write_summary(summary)
+    folder.write_meta({**meta, "ended_at": now_iso(), "complete": cut_short is None})
     return summary
 
 

@@ -32,10 +32,10 @@ def parse_grid(text: str, base: PoolSettings) -> tuple[PoolSettings, ...]:
     """
     axes: list[list[str]] = []
     for axis in filter(None, (a.strip() for a in text.split(";"))):
-        key, sep, values = axis.partition("=")
-        if not sep or not values.strip():
+        key, sep, listed = axis.partition("=")
+        if not sep or not listed.strip():
             raise ValueError(f"--pool-grid: {axis!r} is not key=value,value,...")
-        axes.append([f"{key.strip()}={v.strip()}" for v in values.split(",") if v.strip()])
+        axes.append([f"{key.strip()}={v.strip()}" for v in listed.split(",") if v.strip()])
     if not axes:
         raise ValueError("--pool-grid is empty; e.g. 'max_connections=10,50,100;transport=aiohttp'")
     pools = []

@@ -1,16 +1,17 @@
-"""The seed's two tables, and the run's warnings, printed in the terminal."""
+"""The seed's two tables and the run's other figures, then its findings, in the terminal.
+
+What the figures mean is said once, by the findings (``analysis.findings``); this module
+only prints them.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from analysis.tables import LOAD_PHASES, is_unfair, tail_is_churn
 
-
-def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
-    if summary.get("cut_short"):
-        print(f"\n!! run cut short: {summary['cut_short']}", file=out)
+def print_summary(summary: Mapping[str, Any], out: TextIO = sys.stdout) -> None:
     if summary.get("latency"):
         print("\nSingle Request Latency", file=out)
         print(f"{'Operation':<25}| {'Avg':<8}| {'P50':<6}| {'P95':<6}| P99", file=out)
@@ -78,53 +79,36 @@ def print_summary(summary: dict[str, Any], out: TextIO = sys.stdout) -> None:
             f"p99 {row['service_p99_ms']} ms",
             file=out,
         )
-    for h in summary.get("generator_health", []):
-        if h["saturated"]:
-            print(
-                f"!! generator saturated in {h['phase']} {h['step']}: CPU {h['cpu_percent']:.0f}%,"
-                f" loop lag p99 {h['loop_lag_p99_ms']:.1f} ms: these numbers describe the harness",
-                file=out,
-            )
-    for row in summary.get("windows", []):
-        if row["phase"] not in LOAD_PHASES:
-            continue
-        where = f"{row['phase']} {row['step']}" + (
-            f" ({row['pool']})" if row["phase"] == "sweep" else ""
-        )
-        if tail_is_churn(row):
-            print(
-                f"!! {where}: {row['tail_new_share']:.0%} of the requests above p99 opened a "
-                f"new connection; raise max_keepalive_connections to {row['concurrency']} or "
-                "more (or keepalive_expiry)",
-                file=out,
-            )
-        if is_unfair(row):
-            print(
-                f"!! {where}: unfair pool, requests per worker {_per_worker(row)}; check "
-                "max_connections against the workers",
-                file=out,
-            )
     errors = sum(e["count"] for e in summary.get("errors", []))
     if errors:
         print(f"errors: {errors} (by class and operation in summary.json)", file=out)
-    print_findings(summary.get("findings") or [], out)
+    print_findings(summary.get("findings") or [], out, summary.get("not_judged") or [])
 
 
 #: how each severity is flagged in the terminal
 _MARKS = {"critical": "!!", "warning": "! ", "info": "- "}
 
 
-def print_findings(findings: list[dict[str, Any]], out: TextIO = sys.stdout) -> None:
-    """summary.json's findings, last: what the numbers above mean and what to try."""
+def print_findings(
+    findings: Sequence[dict[str, Any]],
+    out: TextIO = sys.stdout,
+    not_judged: Sequence[dict[str, Any]] = (),
+) -> None:
+    """summary.json's findings, last: what the numbers above mean and what to try; then,
+    as a footnote, the rules that could not judge this run."""
     if not findings:
-        print("\nFindings: none (every rule with enough data found the run healthy)", file=out)
-        return
-    print("\nFindings", file=out)
+        print("\nFindings: none (every rule that could judge the run found it healthy)", file=out)
+    else:
+        print("\nFindings", file=out)
     for f in findings:
         print(f"{_MARKS.get(f['severity'], '- ')} [{f['severity']}] {f['title']}", file=out)
         print(f"     {f['evidence']['text']}", file=out)
         if f.get("advice"):
             print(f"     try: {f['advice']}", file=out)
+    if not_judged:
+        print(
+            "Not judged: " + "; ".join(f"{n['rule']} ({n['reason']})" for n in not_judged), file=out
+        )
 
 
 def pool_line(row: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 from locust import User, events
 from locust.env import Environment
+from locust.user.task import get_tasks_from_base_classes
 
 from client import AccountServiceError, SyncAccountClient
 from locustfiles import options
@@ -68,10 +69,27 @@ ACCOUNTS = ProcessAccounts()
 _shared_clients: dict[tuple[str, options.UserSettings], SyncAccountClient] = {}
 
 
+def operation_task(operation: str) -> Callable[[AccountServiceUser], None]:
+    """A Locust task that performs ``operation``, named after it."""
+
+    def task(user: AccountServiceUser) -> None:
+        user.perform(operation)
+
+    task.__name__ = task.__qualname__ = operation
+    return task
+
+
+def weighted_tasks(weights: dict[str, int]) -> dict[Callable[..., Any], int]:
+    """Locust's ``{task: weight}`` declaration of the scenario's operation mix."""
+    return {operation_task(op): weight for op, weight in weights.items() if weight > 0}
+
+
 class AccountServiceUser(User):
     """One simulated caller; its tasks are the workload's operations, weighted by the scenario."""
 
     host = "http://127.0.0.1:8202"
+    # Locust documents {task: weight}; its annotation of ``tasks`` only knows the list
+    tasks = weighted_tasks(MEASUREMENT.settings.weights)  # type: ignore[assignment]
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -116,24 +134,6 @@ class AccountServiceUser(User):
             run_flow_sync(self.client, self.policy.flow(operation))
 
 
-def operation_task(operation: str) -> Callable[[AccountServiceUser], None]:
-    """A Locust task that performs ``operation``, named after it."""
-
-    def task(user: AccountServiceUser) -> None:
-        user.perform(operation)
-
-    task.__name__ = task.__qualname__ = operation
-    return task
-
-
-def weighted_tasks(weights: dict[str, int]) -> list[Callable[..., Any]]:
-    """Locust's task list: each operation's task repeated by its weight."""
-    tasks = []
-    for op, weight in weights.items():
-        tasks += [operation_task(op)] * weight
-    return tasks
-
-
 def _new_client(host: str, s: options.UserSettings) -> SyncAccountClient:
     client = SyncAccountClient(
         s.client_url(host), timeout=s.timeout, max_retries=s.max_retries, pool=s.pool, token=s.token
@@ -142,14 +142,15 @@ def _new_client(host: str, s: options.UserSettings) -> SyncAccountClient:
     return client
 
 
-AccountServiceUser.tasks = weighted_tasks(MEASUREMENT.settings.weights)
-
-
 @events.test_start.add_listener
 def _configure(environment: Environment, **_: Any) -> None:
     """Apply this test's settings (on workers: the master's) before users spawn."""
     settings = options.resolve(environment.parsed_options)
-    AccountServiceUser.tasks = weighted_tasks(settings.weights)
+    # Locust expands ``{task: weight}`` when it creates the class; this test's mix is known
+    # only now, so it is expanded the same way, by Locust's own function
+    AccountServiceUser.tasks = get_tasks_from_base_classes(
+        (), {"tasks": weighted_tasks(settings.weights)}
+    )
 
 
 @events.test_stop.add_listener
@@ -175,7 +176,7 @@ if __name__ == "__main__":
                     self.perform(op)
             raise StopUser
 
-    OnceUser.tasks = [OnceUser.every_operation_once]
+    OnceUser.tasks = [OnceUser.every_operation_once]  # type: ignore[assignment]
 
     with ExitStack() as stack:
         if "--host" not in sys.argv and "-H" not in sys.argv:

@@ -20,8 +20,9 @@ from client.histogram import LatencyHistogram
 from locustfiles.health import HealthSeries
 from locustfiles.recorder import PHASE
 from results.samples import SampleRows, samples_table
+from results.schema import UNMEASURED
 
-RAMP = "ramp"
+RAMP = UNMEASURED  # the step of rows outside any measured window
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Run Locust headless as subprocesses and leave a run folder like ``bench.py run`` does.
 
-``run_locust(users=100, spawn_rate=20, run_time="60s", processes=2)`` starts the
+``run_locust(LocustRun(users=100, spawn_rate=20, run_time="60s", processes=2))`` starts the
 embedded mock (unless ``target`` is given), one Locust process, or a master
 and ``processes`` workers on loopback, and waits for them (bounded). The run
 folder then holds Locust's own report (``locust_stats.csv`` and friends,
@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,8 +41,8 @@ from locustfiles import options
 from locustfiles.aggregate import Aggregate, TableSamples, Timeline
 from locustfiles.options import USERINFO_ENV, parse_pool, pool_text
 from locustfiles.stages import MIN_WARMUP_S, plan_stages
+from results import SCENARIO, RunFolder, Summary, new_run_dir, read_summary
 from results.meta import base_meta, now_iso
-from results.run_folder import RunFolder, new_run_dir
 from workload.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,27 +66,10 @@ class RunInterrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-def run_locust(
-    *,
-    users: int,
-    spawn_rate: float,
-    run_time: str,
-    processes: int = 1,
-    target: str | None = None,
-    profile: str = "seed",
-    scenario: Scenario | str | Path | None = None,
-    pool: PoolSettings | str | None = None,
-    shape: str | None = None,
-    label: str = "locust",
-    runs_root: Path = Path("runs"),
-    accounts: int = 1000,
-    extra_args: Sequence[str] = (),
-    cpu: int | None = None,
-    user_rate: float = 0.0,
-    token: str | None = None,
-    tls: bool = False,
-) -> Path:
-    """Run Locust headless (``processes`` > 1: master and workers); returns the run folder.
+@dataclass(frozen=True)
+class LocustRun:
+    """What ``run_locust`` runs: Locust's load (users, spawn rate, run time, processes) and
+    the harness's target, scenario, pool and run folder.
 
     ``user_rate`` > 0 paces every user at that many tasks per second, each from
     a random phase (``locustfiles/pacing.py``), instead of running them back to back.
@@ -95,12 +78,37 @@ def run_locust(
     logs and ``locust.html``. The embedded mock then requires the token; ``tls``
     serves it on https with a throwaway CA that the users trust.
     """
-    if shape is not None and shape not in SHAPES:
-        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
-    if processes < 1:
-        raise ValueError("processes must be at least 1")
-    if not math.isfinite(user_rate) or user_rate < 0:
-        raise ValueError(f"user_rate must be >= 0 tasks per second, not {user_rate}")
+
+    users: int
+    spawn_rate: float
+    run_time: str
+    processes: int = 1
+    target: str | None = None
+    profile: str = "seed"
+    scenario: Scenario | str | Path | None = None
+    pool: PoolSettings | str | None = None
+    shape: str | None = None
+    label: str = "locust"
+    runs_root: Path = Path("runs")
+    accounts: int = 1000
+    extra_args: Sequence[str] = ()
+    cpu: int | None = None
+    user_rate: float = 0.0
+    token: str | None = field(default=None, repr=False)
+    tls: bool = False
+
+    def __post_init__(self) -> None:
+        if self.shape is not None and self.shape not in SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {self.shape!r}")
+        if self.processes < 1:
+            raise ValueError("processes must be at least 1")
+        if not math.isfinite(self.user_rate) or self.user_rate < 0:
+            raise ValueError(f"user_rate must be >= 0 tasks per second, not {self.user_rate}")
+
+
+def run_locust(run: LocustRun) -> Path:
+    """Run Locust headless (``processes`` > 1: master and workers); returns the run folder."""
+    scenario, pool, target, token = run.scenario, run.pool, run.target, run.token
     resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     # through the users' own parser, so an engine they cannot run on is refused here
     pool_settings = parse_pool(pool_text(pool) if isinstance(pool, PoolSettings) else pool or "")
@@ -108,18 +116,18 @@ def run_locust(
         found = stack.enter_context(
             open_target(
                 target,
-                profile=profile,
-                accounts=accounts,
+                profile=run.profile,
+                accounts=run.accounts,
                 pool=pool_settings,
                 pin=False,
                 token=token,
-                tls=tls,
+                tls=run.tls,
             )
         )
         url, pool_settings = found.url, found.pool  # --tls: the users trust the mock's CA
-        run_dir = new_run_dir(label, runs_root).resolve()  # only once there is a target
+        run_dir = new_run_dir(run.label, run.runs_root).resolve()  # only once there is a target
         folder = RunFolder(run_dir)
-        scenario_file = folder.write_json("scenario.json", resolved.to_dict())
+        scenario_file = folder.write_json(SCENARIO, resolved.to_dict())
         started = time.monotonic()
         meta = base_meta(
             "locust",
@@ -128,39 +136,35 @@ def run_locust(
             target_info=found.info,
             tls=found.tls_summary(),
             embedded_mock=target is None,
-            mock_profile=profile if target is None else None,
+            mock_profile=run.profile if target is None else None,
             pool={**asdict(pool_settings), "label": pool_settings.label()},
             retry=_plain(asdict(RetryPolicy())),
             scenario=resolved.to_dict(),
             locust={
-                "users": users,
-                "spawn_rate": spawn_rate,
-                "run_time": run_time,
-                "processes": processes,
-                "shape": shape,
-                "user_rate": user_rate or None,
+                "users": run.users,
+                "spawn_rate": run.spawn_rate,
+                "run_time": run.run_time,
+                "processes": run.processes,
+                "shape": run.shape,
+                "user_rate": run.user_rate or None,
                 "locust_version": _locust_version(),
             },
         )
-        folder.write_json("meta.json", meta)
+        folder.write_meta(meta)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "ACCOUNT_SCENARIO": str(scenario_file),
             "ACCOUNT_POOL": pool_text(pool_settings),
             "ACCOUNT_RUN_DIR": str(run_dir),
-            "ACCOUNT_RATE": str(user_rate),
+            "ACCOUNT_RATE": str(run.user_rate),
         }
         url, userinfo = split_userinfo(url)
         for name, secret in ((TOKEN_ENV, token), (USERINFO_ENV, userinfo)):
             if secret:
                 env[name] = secret
-        files = ",".join(str(p) for p in [LOCUSTFILE, SHAPES.get(shape or "")] if p)
-        planned = _planned_seconds(run_time, shape, env)
-        cut_short, codes, stopped_by = _run_processes(
-            run_dir, files, url, users, spawn_rate, run_time, processes, shape, env,
-            planned + SLACK_S, extra_args, cpu,
-        )  # fmt: skip
+        planned = _planned_seconds(run.run_time, run.shape, env)
+        cut_short, codes, stopped_by = _run_processes(run, run_dir, url, env, planned + SLACK_S)
     _finish(folder, meta, cut_short, codes, time.monotonic() - started)
     if stopped_by is not None:
         raise RunInterrupted(run_dir, stopped_by)
@@ -205,18 +209,7 @@ def _free_port() -> int:
 
 
 def _run_processes(
-    run_dir: Path,
-    files: str,
-    url: str,
-    users: int,
-    spawn_rate: float,
-    run_time: str,
-    processes: int,
-    shape: str | None,
-    env: dict[str, str],
-    budget_s: float,
-    extra_args: Sequence[str],
-    cpu: int | None = None,
+    run: LocustRun, run_dir: Path, url: str, env: dict[str, str], budget_s: float
 ) -> tuple[str | None, dict[str, int | None], signal.Signals | None]:
     """Start master (+ workers) and wait up to ``budget_s``.
 
@@ -224,20 +217,23 @@ def _run_processes(
     that interrupted it (Ctrl-C's SIGINT, or SIGTERM when bench.py runs under
     :func:`drivers.interrupts.sigterm_raises`), if one did.
     """
+    files = ",".join(str(p) for p in [LOCUSTFILE, SHAPES.get(run.shape or "")] if p)
     base = [sys.executable, "-m", "locust", "-f", files]
     master = [*base, "--headless", "--host", url, "--stop-timeout", str(STOP_TIMEOUT_S)]
     master += ["--csv", str(run_dir / "locust"), "--html", str(run_dir / "locust.html")]
     master += ["--only-summary", "--loglevel", "INFO"]
-    if shape is None:
-        master += ["--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", run_time]
+    if run.shape is None:
+        master += ["--users", str(run.users), "--spawn-rate", str(run.spawn_rate)]
+        master += ["--run-time", run.run_time]
     workers: list[list[str]] = []
+    processes, cpu = run.processes, run.cpu
     if processes > 1:
         port = _free_port()
         master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)]
         master += ["--expect-workers", str(processes), "--expect-workers-max-wait", "60"]
         worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
         workers = [worker for _ in range(processes)]
-    master += list(extra_args)
+    master += list(run.extra_args)
     procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
     cut_short: str | None = None
     stopped_by: signal.Signals | None = None
@@ -343,9 +339,7 @@ def _finish(
     elapsed_s: float,
 ) -> None:
     """Make sure a summary exists and says whether the run was complete."""
-    summary: dict[str, Any] | None = None
-    if folder.summary_path.exists():
-        summary = folder.summary()
+    summary: Summary | None = read_summary(folder.path) if folder.summary_path.exists() else None
     if summary is None:
         table = Aggregate().table(0, Timeline(), meta["pool"]["label"])
         if not folder.samples_path.exists():
@@ -361,7 +355,7 @@ def _finish(
         earlier = summary.get("cut_short")
         reason = f"{cut_short} after {elapsed_s:.1f} s"
         summary["cut_short"] = f"{reason}; {earlier}" if earlier else reason
-    folder.write_json("summary.json", summary)
+    folder.write_summary(summary)
     meta["ended_at"] = now_iso()
     meta["locust"]["exit_codes"] = codes
-    folder.write_json("meta.json", meta)
+    folder.write_meta(meta)

@@ -22,8 +22,8 @@ import pyarrow as pa
 from analysis import tables
 from analysis.summary import summarize
 from client.histogram import LatencyHistogram
+from results import RunFolder, Summary
 from results.health import HealthReading
-from results.run_folder import RunFolder
 
 #: Locust's statistics as they stood at the end (same columns as ``locust_stats.csv``)
 FINAL_CSV = "locust_stats_final.csv"
@@ -93,7 +93,7 @@ class LocustResult:
     user_rate: float | None
 
 
-def write_outputs(result: LocustResult, run_dir: Path) -> dict[str, Any]:
+def write_outputs(result: LocustResult, run_dir: Path) -> Summary:
     """``samples.parquet``, ``summary.json`` and the final Locust table; returns the summary."""
     folder = RunFolder(Path(run_dir))
     folder.path.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def write_outputs(result: LocustResult, run_dir: Path) -> dict[str, Any]:
     )
     if result.locust_csv is not None:
         folder.write_text(FINAL_CSV, result.locust_csv)
-    folder.write_json("summary.json", summary)
+    folder.write_summary(summary)
     return summary
 
 

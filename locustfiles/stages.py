@@ -18,7 +18,9 @@ class Stage:
 
 def plan_stages(levels: tuple[int, ...], plateau_s: float, warmup_s: float) -> tuple[Stage, ...]:
     """Back-to-back stages; a repeated level gets a ``#2`` suffix to keep labels unique."""
-    stages, seen, t = [], {}, 0.0
+    stages: list[Stage] = []
+    seen: dict[int, int] = {}
+    t = 0.0
     for users in levels:
         seen[users] = seen.get(users, 0) + 1
         label = f"users={users}" + (f"#{seen[users]}" if seen[users] > 1 else "")

@@ -34,8 +34,12 @@ from mock_service.state import DEFAULT_PORT, MockState
 from mock_service.store import EmailTaken
 
 JSON = "application/json"
-NOT_FOUND = {404: {"model": Detail, "description": "unknown (or inactive) account"}}
-CONFLICT = {409: {"model": Detail, "description": "email belongs to another account"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Detail, "description": "unknown (or inactive) account"}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": Detail, "description": "email belongs to another account"}
+}
 
 
 def _json(payload: Any, status: int = 200) -> Response:

@@ -94,7 +94,9 @@ def _wait_ready(
     proc: subprocess.Popen[str], errors: IO[str], timeout: float, verify: ssl.SSLContext | None
 ) -> str:
     found: list[str] = []
-    reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)
+    assert proc.stdout is not None  # started with stdout=PIPE
+    stdout = proc.stdout
+    reader = threading.Thread(target=lambda: found.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     match = _READY.search(found[0]) if found else None

@@ -105,7 +105,7 @@ class Segment:
             depth = 2 * per
         del key, sorted_keys, dense, fresh
         self._sa = order.astype(np.int32)
-        self._sa_view = memoryview(self._sa)
+        self._sa_view = self._sa.data
         self._sort_bytes = sort_ranks.tobytes()
         self._clamp = clamp
         self._shared = len(by_freq) > clamp  # the clamp rank stands for several chars

@@ -6,8 +6,8 @@ compares two runs cell by cell with bootstrap confidence intervals and
 gates on ``--fail-on`` thresholds. Both read only the run folder's files.
 """
 
+from analysis.verdicts import FailRule, Verdict, parse_fail_on
 from reports.build import ReportPaths, build_report
-from reports.compare import FailRule, Verdict, parse_fail_on
 from reports.compare_report import ComparePaths, CompareResult, compare_runs
 from reports.errors import ReportInputError
 

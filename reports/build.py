@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from analysis import pool_pick
+from analysis.reference import LATENCY_METRICS
 from analysis.usl import UslFit
+from client.metrics import PERCENTILE_NAMES
 from reports import plots, sweep
-from reports.analysis import Analysis, analyse, locust_pacing
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text
-from reports.load import load_run
 from reports.render_html import render_html
 from reports.render_md import render_markdown
+from reports.report_data import ReportData, analyse, locust_pacing
+from results import load_run
 from results.run_folder import write_text
 
 MS_COLS = (
@@ -75,7 +80,7 @@ class _Sections:
             self.items.append(Section(title, anchor, kept))  # type: ignore[arg-type]
 
 
-def _latency_section(s: _Sections, a: Analysis) -> None:
+def _latency_section(s: _Sections, a: ReportData) -> None:
     if a.latency.empty:
         return
     source = {
@@ -123,7 +128,7 @@ def _latency_section(s: _Sections, a: Analysis) -> None:
     )
 
 
-def _throughput_sections(s: _Sections, a: Analysis) -> None:
+def _throughput_sections(s: _Sections, a: ReportData) -> None:
     if a.windows.empty or a.run.kind == "sweep":
         return
     w = a.windows.sort_values("concurrency")
@@ -274,7 +279,7 @@ def _capacity_section(s: _Sections, fit: UslFit | None, windows: pd.DataFrame) -
     )
 
 
-def _seed_section(s: _Sections, a: Analysis) -> None:
+def _seed_section(s: _Sections, a: ReportData) -> None:
     if a.seed_latency.empty and a.seed_other.empty:
         return
     blocks: list[object] = [
@@ -291,7 +296,7 @@ def _seed_section(s: _Sections, a: Analysis) -> None:
         order = list(dict.fromkeys(a.seed_latency["label"]))
         frame = pd.DataFrame({"label": order})
         cols: list[Col] = [Col("label", "Operation")]
-        for m in ("avg", "p50", "p95", "p99"):
+        for m in LATENCY_METRICS:
             frame[f"{m}_seed"] = wide[("seed_ms", m)].loc[order].to_numpy()
             frame[f"{m}_measured"] = wide[("measured_ms", m)].loc[order].to_numpy()
             frame[f"{m}_ratio"] = wide[("ratio", m)].loc[order].to_numpy()
@@ -328,7 +333,7 @@ def _seed_section(s: _Sections, a: Analysis) -> None:
     s.add("Seed comparison", "seed", *blocks)
 
 
-def _pooling_batch(s: _Sections, a: Analysis) -> None:
+def _pooling_batch(s: _Sections, a: ReportData) -> None:
     if not a.pooling.empty:
         s.add(
             "Connection pooling",
@@ -402,7 +407,7 @@ def _pooling_batch(s: _Sections, a: Analysis) -> None:
         )
 
 
-def _sweep_section(s: _Sections, a: Analysis) -> None:
+def _sweep_section(s: _Sections, a: ReportData) -> None:
     if a.run.kind != "sweep" or a.windows.empty:
         return
     blocks: list[object] = []
@@ -420,13 +425,13 @@ def _sweep_section(s: _Sections, a: Analysis) -> None:
                 Col("best_p99_ms", "Best P99", "ms"),
                 Col("new_connections", "New conn.", "int"),
                 Col("connect_share", "Conn. wait", "share"),
-                Col("eligible", f"Within {sweep.P99_TOLERANCE:.0%}", "int"),
+                Col("eligible", f"Within {pool_pick.P99_TOLERANCE:.0%}", "int"),
                 Col("settings", "Settings", "int"),
                 Col("why", "Why"),
                 Col("runner_up", "Runner-up"),
                 Col("runner_up_lost", "Not picked because"),
             ),
-            caption=f"The rule at each level: {sweep.RULE}.",
+            caption=f"The rule at each level: {pool_pick.RULE}.",
         )
     )
     cells = a.windows.sort_values(["pool", "concurrency"], kind="stable")
@@ -467,14 +472,15 @@ def _sweep_section(s: _Sections, a: Analysis) -> None:
         )
 
 
-def _locust_section(s: _Sections, a: Analysis) -> None:
+def _locust_section(s: _Sections, a: ReportData) -> None:
     if a.locust_stats.empty:
         return
-    merged = (a.run.summary.get("locust") or {}).get("merged_requests")
-    counted = (a.run.summary.get("locust") or {}).get("locust_requests")
+    section = a.run.summary.get("locust")
+    merged = section.get("merged_requests") if section else None
+    counted = section.get("locust_requests") if section else None
     cols = [Col("label", "Operation"), Col("count", "Requests", "int")]
     cols.append(Col("locust_count", "Locust", "int"))
-    for q in ("p50", "p95", "p99"):
+    for q in PERCENTILE_NAMES:
         cols += [Col(f"{q}_ms", q.upper(), "ms"), Col(f"locust_{q}_ms", "Locust", "ms")]
     s.add(
         "Harness and Locust",
@@ -492,7 +498,7 @@ def _locust_section(s: _Sections, a: Analysis) -> None:
     )
 
 
-def _timeline_section(s: _Sections, a: Analysis) -> None:
+def _timeline_section(s: _Sections, a: ReportData) -> None:
     if a.timeline.empty:
         return
     locust = a.run.kind == "locust"
@@ -506,7 +512,7 @@ def _timeline_section(s: _Sections, a: Analysis) -> None:
     )
 
 
-def _errors_phases(s: _Sections, a: Analysis) -> None:
+def _errors_phases(s: _Sections, a: ReportData) -> None:
     if a.errors.empty:
         s.add("Errors", "errors", Callout("No request failed.", "ok"))
     else:
@@ -554,7 +560,7 @@ def _errors_phases(s: _Sections, a: Analysis) -> None:
         )
 
 
-def _meta_section(s: _Sections, a: Analysis) -> None:
+def _meta_section(s: _Sections, a: ReportData) -> None:
     blocks: list[object] = [
         Table("metadata", a.metadata, (Col("item", "Item"), Col("value", "Value")))
     ]
@@ -575,7 +581,9 @@ def _meta_section(s: _Sections, a: Analysis) -> None:
     s.add("Run metadata", "metadata", *blocks)
 
 
-def header(meta: dict, samples: int, summary: dict | None = None) -> tuple[tuple[str, str], ...]:
+def header(
+    meta: Mapping[str, Any], samples: int, summary: Mapping[str, Any] | None = None
+) -> tuple[tuple[str, str], ...]:
     profile = meta.get("mock_profile") if meta.get("embedded_mock") else "external service"
     items = [
         ("target", str(meta.get("target", "?"))),
@@ -608,7 +616,7 @@ def tls_text(tls: dict) -> str:
     return f"verified against {trust}{mutual}"
 
 
-def locust_load(meta: dict, summary: dict) -> str:
+def locust_load(meta: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
     """How a Locust run loaded the service: users, processes, and back to back, wait or pace."""
     locust = meta["locust"]
     users = f"{locust['shape']} shape" if locust.get("shape") else f"{locust.get('users')} users"
@@ -627,11 +635,11 @@ def locust_load(meta: dict, summary: dict) -> str:
     return f"{users}{where}, {how}"
 
 
-def _findings_section(s: _Sections, a: Analysis) -> None:
+def _findings_section(s: _Sections, a: ReportData) -> None:
     """The run's findings (``analysis.findings``) as the report's first section, one callout
     each: what was found, the numbers, the section that shows them, what to try."""
     titles = {section.anchor: section.title for section in s.items}
-    blocks: list[Callout] = []
+    blocks: list[Callout | Text] = []
     for f in a.findings:
         where = titles.get(f.evidence.anchor)
         text = f"**{f.title}** ({f.severity}). {f.evidence.text}"
@@ -642,12 +650,16 @@ def _findings_section(s: _Sections, a: Analysis) -> None:
         blocks.append(Callout(text, "note" if f.severity == "info" else "warning"))
     if not blocks:
         blocks.append(
-            Callout("No findings: every rule with enough data found the run healthy.", "ok")
+            Callout("No findings: every rule that could judge the run found it healthy.", "ok")
         )
+    not_judged = a.findings.not_judged
+    if not_judged:
+        reasons = "; ".join(f"**{n.rule.replace('_', ' ')}** ({n.reason})" for n in not_judged)
+        blocks.append(Text(f"Not judged: {reasons}."))
     s.items.insert(0, Section("Findings", "findings", tuple(blocks)))
 
 
-def document(a: Analysis, out: Path) -> Document:
+def document(a: ReportData, out: Path) -> Document:
     s = _Sections(out)
     _sweep_section(s, a)
     _latency_section(s, a)
@@ -659,29 +671,10 @@ def document(a: Analysis, out: Path) -> Document:
     _errors_phases(s, a)
     _meta_section(s, a)
     _findings_section(s, a)
-    warnings = tuple(Callout(w.text) for w in a.warnings)
-    if not warnings:
-        warnings = (
-            Callout(
-                "No warnings: the generator kept up, the run completed, fewer than 1% of "
-                "requests failed, no window's tail was mostly new connections and no "
-                "closed loop starved a worker.",
-                "ok",
-            ),
-        )
-    inferred = a.run.steps["inferred"].any()
-    if inferred:
-        warnings += (
-            Callout(
-                "Some measured windows were not in summary.json; they were inferred "
-                "from the samples (first start to last end).",
-                "note",
-            ),
-        )
     return Document(
         title=f"Performance report — {a.run.name}",
         header=header(a.run.meta, len(a.run.samples), a.run.summary),
-        warnings=warnings,
+        warnings=(),
         sections=tuple(s.items),
         footer=f"Built from `{a.run.path.name}` (samples.parquet, meta.json, summary.json) by "
         "reports.build_report. Tables are recomputed from the samples.",

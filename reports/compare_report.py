@@ -8,26 +8,19 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import tables
+from analysis.bootstrap import DRAWS, LEVEL
+from analysis.verdicts import IMPROVED, PRACTICAL, REGRESSED, FailRule, Verdict, parse_fail_on
 from reports import plots
 from reports.build import header, write_document
 from reports.compare import (
-    FAIL_ON_FORM,
-    IMPROVED,
-    LEVEL,
     NO_FINDINGS_CHANGE,
-    PRACTICAL,
-    REGRESSED,
-    FailRule,
     FindingsDiff,
-    Verdict,
     compare,
     findings_diff,
-    operation_phase,
-    parse_fail_on,
     verdict_frame,
 )
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
-from reports.load import Run, load_run
+from results import Run, load_run
 from results.run_folder import write_text
 from workload import operations
 
@@ -63,7 +56,7 @@ class CompareResult:
 
 RULE_TEXT = (
     f"Each cell compares baseline and candidate with a {LEVEL:.0%} bootstrap confidence "
-    "interval of the relative change (2,000 draws; percentiles: the exact bootstrap "
+    f"interval of the relative change ({DRAWS:,} draws; percentiles: the exact bootstrap "
     "distribution of numpy's linear percentile, drawn through uniform order statistics; "
     "throughput: request counts of the window's 1 s intervals, at least 10 intervals, "
     "resampled). A cell is **regressed** or **improved** only when the interval excludes 0 "
@@ -112,7 +105,7 @@ def _row_classes(frame: pd.DataFrame) -> tuple[str, ...]:
 
 def _figures(base: Run, cand: Run, frame: pd.DataFrame, out: Path) -> list[Figure]:
     figures = []
-    phase = operation_phase(base)
+    phase = tables.KIND_PHASES[base.kind][0]
     groups = []
     for run in (base, cand):
         points = tables.spectrum(run.samples[run.samples["phase"] == phase])
@@ -300,7 +293,7 @@ def compare_runs(
     out_dir: Path | None = None,
     seed: int = 0,
 ) -> CompareResult:
-    """Compare two run folders; see reports.compare for the rule. Raises ReportInputError."""
+    """Compare two run folders; see analysis.verdicts for the rule. Raises ReportInputError."""
     rules = parse_fail_on(fail_on)
     base, cand = load_run(baseline), load_run(candidate)
     verdicts = compare(base, cand, rules, seed=seed)
@@ -318,4 +311,4 @@ def compare_runs(
     return CompareResult(code, paths, verdicts, rules, diff)
 
 
-__all__ = ["FAIL_ON_FORM", "ComparePaths", "CompareResult", "compare_runs"]
+__all__ = ["ComparePaths", "CompareResult", "compare_runs"]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from results.errors import RunInputError
 
-class ReportInputError(ValueError):
-    """A run folder or an option the reports cannot use; the message is one line naming it."""
+#: a run folder or an option over runs that the reports cannot use; the message is one line
+#: naming it. The same class as results' readers' base, so ``except ReportInputError``
+#: catches an unreadable run folder (``results.RunFolderError``) as well.
+ReportInputError = RunInputError
+
+__all__ = ["ReportInputError"]

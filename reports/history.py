@@ -7,50 +7,44 @@ are listed as skipped, with why. Runs are ordered by release (the run's
 ``--label`` when it reads as a version, else the service's reported
 version) when every run has one, by start time otherwise.
 
-Each run contributes per-operation p50/p95/p99 and the throughput of each
-concurrency level, each with a 95% bootstrap interval (``DRAWS`` draws of
-the exact percentile bootstrap of :mod:`reports.bootstrap`: its cost is one
-sort per cell, whatever the sample count), or the figures of summary.json
-without an interval when samples.parquet is missing. Every series goes
-through :func:`analysis.changepoints.detect`.
+Each run contributes the cells of :mod:`analysis.release_changes` (per
+operation the percentile set, per concurrency window its throughput, each
+with a bootstrap interval), or the figures of summary.json without an
+interval when samples.parquet is missing; the change points and the gate are
+its statistics too. This module finds, orders and reads the runs, and draws.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from analysis import changepoints, tables
-from reports import plots
-from reports.bootstrap import interval_counts, percentile_draws, throughput_draws
-from reports.build import write_document
-from reports.compare import (
-    QUANTILE,
-    FailRule,
-    operation_phase,
-    parse_fail_on,
-    split_by,
-    window_phase,
+from analysis import changepoints
+from analysis.bootstrap import LEVEL
+from analysis.release_changes import (
+    Change,
+    find_changes,
+    history_frame,
+    measure,
+    measure_summary,
 )
+from analysis.verdicts import THROUGHPUT, FailRule, parse_fail_on
+from client.metrics import PERCENTILE_NAMES
+from reports import plots
+from reports.build import write_document
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
 from reports.errors import ReportInputError
-from reports.load import load_run
+from results import META, SAMPLES, load_run, read_meta, read_summary
 from results.run_folder import write_text
-from results.run_format import RunFormatError, upgrade_meta
-from workload import operations
+from results.run_format import RunFormatError
 
-DRAWS = 200
-LEVEL = 0.95
 OK, FAILED = 0, 1
-LATENCY_METRICS = ("p50", "p95", "p99")
 
 
 @dataclass(frozen=True)
@@ -72,24 +66,6 @@ class HistoryRun:
 class Skipped:
     path: Path
     why: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """A change point of one series, at run ``index`` (0-based, in history order)."""
-
-    group: str  # "operation" or "concurrency"
-    cell: str
-    metric: str
-    index: int
-    run: str
-    before: float
-    after: float
-    change: float
-    p_value: float
-    method: str
-    regression: bool
-    fails: bool
 
 
 @dataclass(frozen=True)
@@ -142,16 +118,6 @@ def _release(text: Any) -> tuple[tuple[int, ...], int, str] | None:
     return numbers + (0,) * (4 - len(numbers)), 0 if suffix else 1, suffix
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ReportInputError(f"meta.json unreadable ({error})") from None
-    if not isinstance(meta, dict):
-        raise ReportInputError("meta.json is not a JSON object")
-    return upgrade_meta(meta, path)
-
-
 def collect(
     runs_dir: Path, *, label_pattern: str | None = None, scenario: str | None = None
 ) -> tuple[list[HistoryRun], list[Skipped], str]:
@@ -161,10 +127,10 @@ def collect(
     found: list[HistoryRun] = []
     skipped: list[Skipped] = []
     for path in sorted(p for p in runs_dir.iterdir() if p.is_dir()):
-        if not (path / "meta.json").exists():
+        if not (path / META).exists():
             continue  # a report folder, not a run
         try:
-            meta = _read_meta(path)
+            meta = read_meta(path)
         except (ReportInputError, RunFormatError) as error:
             skipped.append(Skipped(path, str(error)))
             continue
@@ -207,183 +173,16 @@ def _comparable_key(meta: dict[str, Any]) -> tuple[str, str, str]:
     return (str(meta.get("kind", "run")), scenario_name(meta), target_kind(meta))
 
 
-def _interval(draws: np.ndarray) -> tuple[float, float]:
-    alpha = (1 - LEVEL) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha])
-    return float(low), float(high)
-
-
-def _window_name(kind: str, phase: str, step: str, pool: str, concurrency: int) -> str:
-    if kind == "sweep":
-        return f"{pool} · {tables.pattern(concurrency)}"
-    if kind == "locust":
-        return f"{step} ({concurrency} users)"
-    return tables.pattern(concurrency)
-
-
-def measure(path: Path, seed: int = 0) -> list[dict[str, Any]]:
-    """One run's cells: per operation p50/p95/p99 and throughput per level, with 95% CIs."""
-    if not (path / "samples.parquet").exists():
-        return _from_summary(path)
-    run = load_run(path)
-    rng = np.random.default_rng(seed)
-    rows = []
-    ops = split_by(
-        run.samples, (run.samples["phase"] == operation_phase(run)).to_numpy(), "operation"
-    )
-    for op in operations.table_order(ops):
-        values = np.sort(ops[op])
-        if len(values) < 2:
-            continue
-        for metric, q in QUANTILE.items():
-            low, high = _interval(percentile_draws(values, q, rng, DRAWS))
-            rows.append(
-                _row(
-                    "operation",
-                    operations.label(op),
-                    metric,
-                    float(np.quantile(values, q)),
-                    low,
-                    high,
-                    len(values),
-                    tables.MS,
-                )
-            )
-    steps = run.steps[run.steps["phase"] == window_phase(run)].reset_index(drop=True)
-    starts = run.samples["start_ns"].to_numpy()
-    for row, mask in zip(
-        steps.itertuples(index=False), tables.window_masks(run.samples, steps), strict=True
-    ):
-        counts, width = interval_counts(starts[mask], row.start_ns, row.end_ns)
-        rate = counts.sum() / (len(counts) * width)
-        low, high = _interval(throughput_draws(counts, width, rng, DRAWS))
-        name = _window_name(run.kind, row.phase, row.step, row.pool, int(row.concurrency))
-        rows.append(_row("concurrency", name, "throughput", rate, low, high, int(counts.sum())))
-    return rows
-
-
-def _row(
-    group: str,
-    cell: str,
-    metric: str,
-    value: float,
-    low: float,
-    high: float,
-    n: int,
-    scale: float = 1.0,
-) -> dict[str, Any]:
-    return {
-        "group": group,
-        "cell": cell,
-        "metric": metric,
-        "value": value / scale,
-        "ci_low": low / scale,
-        "ci_high": high / scale,
-        "n": n,
-    }
-
-
-def _from_summary(path: Path) -> list[dict[str, Any]]:
-    """summary.json's figures, without intervals, for a run whose samples are gone."""
-    meta = _read_meta(path)
+def run_cells(run: HistoryRun, seed: int = 0) -> list[dict[str, Any]]:
+    """One run's cells (``analysis.release_changes``): from its samples, else from its
+    summary.json (without intervals) when samples.parquet is gone."""
+    if (run.path / SAMPLES).exists():
+        return measure(load_run(run.path), seed)
     try:
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ReportInputError(
-            f"{path}: neither samples.parquet nor summary.json ({error})"
-        ) from None
-    nan = float("nan")
-    kind = str(meta.get("kind", "run"))
-    rows = []
-    if kind == "run":
-        for item in summary.get("latency") or []:
-            label = operations.label(str(item.get("operation")))
-            for metric in LATENCY_METRICS:
-                rows.append(
-                    _row(
-                        "operation",
-                        label,
-                        metric,
-                        float(item[f"{metric}_ms"]),
-                        nan,
-                        nan,
-                        int(item.get("count", 0)),
-                    )
-                )
-    phase = {"run": "throughput", "sweep": "sweep", "locust": "locust"}.get(kind, kind)
-    for item in summary.get("windows") or []:
-        if item.get("phase") != phase:
-            continue
-        name = _window_name(
-            kind, phase, str(item["step"]), str(item.get("pool") or ""), int(item["concurrency"])
-        )
-        rows.append(
-            _row(
-                "concurrency",
-                name,
-                "throughput",
-                float(item["requests_per_s"]),
-                nan,
-                nan,
-                int(item.get("requests", 0)),
-            )
-        )
-    return rows
-
-
-def history_frame(runs: list[HistoryRun], seed: int = 0) -> pd.DataFrame:
-    """Every run's cells, one row per (run, cell, metric), in history order."""
-    frames = []
-    for index, run in enumerate(runs):
-        rows = pd.DataFrame(measure(run.path, seed))
-        if rows.empty:
-            continue
-        rows.insert(0, "index", index)
-        rows.insert(1, "run", run.name)
-        rows.insert(2, "label", run.label)
-        rows.insert(3, "version", run.version)
-        rows.insert(4, "started_at", run.started_at)
-        frames.append(rows)
-    if not frames:
-        raise ReportInputError("none of the comparable runs has an operation or level to follow")
-    return pd.concat(frames, ignore_index=True)
-
-
-def find_changes(
-    frame: pd.DataFrame, runs: list[HistoryRun], rules: tuple[FailRule, ...], seed: int = 0
-) -> list[Change]:
-    """Change points of every series; ``fails`` when the newest run starts one past a rule."""
-    newest = len(runs) - 1
-    found = []
-    for (group, cell, metric), series in frame.groupby(["group", "cell", "metric"], sort=False):
-        series = series.sort_values("index")
-        idx = series["index"].to_numpy()
-        for point in changepoints.detect(series["value"].to_numpy(), seed=seed):
-            at = int(idx[point.index])
-            change = point.change
-            regression = (change < 0) if metric == "throughput" else (change > 0)
-            fails = (
-                at == newest
-                and regression
-                and any(r.metric == metric and abs(change) > r.threshold for r in rules)
-            )
-            found.append(
-                Change(
-                    group,
-                    str(cell),
-                    str(metric),
-                    at,
-                    runs[at].name,
-                    point.before,
-                    point.after,
-                    change,
-                    point.p_value,
-                    point.method,
-                    regression,
-                    fails,
-                )
-            )
-    return found
+        summary = read_summary(run.path)
+    except ReportInputError as error:
+        raise ReportInputError(f"{run.path}: neither {SAMPLES} nor a summary ({error})") from None
+    return measure_summary(str(run.meta.get("kind", "run")), summary)
 
 
 def run_title(run: HistoryRun) -> str:
@@ -396,7 +195,7 @@ CHANGE_TEXT = (
     f"test ({changepoints.PERMUTATIONS} shuffles, kept at p ≤ {changepoints.ALPHA}); a step "
     "in the newest run alone is tested against the runs since the last change point with a "
     "Student-t prediction interval. The step is the mean after vs the mean before, each up to "
-    "the neighbouring change point. Intervals per run are 95% bootstrap intervals of that "
+    f"the neighbouring change point. Intervals per run are {LEVEL:.0%} bootstrap intervals of that "
     "run's samples: they show sampling noise, not run-to-run variation."
 )
 
@@ -412,7 +211,7 @@ def _wide(frame: pd.DataFrame, runs: list[HistoryRun], metric: str) -> Table | N
     part = frame[frame["metric"] == metric]
     if part.empty:
         return None
-    kind = "rps_plain" if metric == "throughput" else "ms_plain"
+    kind = "rps_plain" if metric == THROUGHPUT else "ms_plain"
     cells = list(dict.fromkeys(part["cell"]))
     out = pd.DataFrame({"run": [run_title(r) for r in runs]})
     for i, cell in enumerate(cells):
@@ -420,9 +219,10 @@ def _wide(frame: pd.DataFrame, runs: list[HistoryRun], metric: str) -> Table | N
             int(r["index"]): _value_text(r, kind) for _, r in part[part["cell"] == cell].iterrows()
         }
         out[f"c{i}"] = [texts.get(j, "–") for j in range(len(runs))]
-    unit = "req/s" if metric == "throughput" else "ms"
+    unit = "req/s" if metric == THROUGHPUT else "ms"
     cols = (Col("run", "Run"), *(Col(f"c{i}", c) for i, c in enumerate(cells)))
-    return Table(f"history_{metric}", out, cols, caption=f"{metric} ({unit}), 95% CI in brackets")
+    caption = f"{metric} ({unit}), {LEVEL:.0%} CI in brackets"
+    return Table(f"history_{metric}", out, cols, caption=caption)
 
 
 def _figures(
@@ -430,7 +230,7 @@ def _figures(
 ) -> list[Figure]:
     figures = []
     ticks = [run_title(r) for r in runs]
-    for metric in (*LATENCY_METRICS, "throughput"):
+    for metric in (*PERCENTILE_NAMES, THROUGHPUT):
         part = frame[frame["metric"] == metric]
         if part.empty:
             continue
@@ -442,11 +242,12 @@ def _figures(
             cell: [(c.index, c.change) for c in changes if c.metric == metric and c.cell == cell]
             for cell in series
         }
-        unit = "req/s" if metric == "throughput" else "ms"
+        unit = "req/s" if metric == THROUGHPUT else "ms"
         path = plots.history_plot(
             series, marks, ticks, out / f"history_{metric}.png", f"{metric} across runs", unit
         )
-        figures.append(Figure(path, f"{metric} per run with its 95% CI; red lines: change points"))
+        caption = f"{metric} per run with its {LEVEL:.0%} CI; red lines: change points"
+        figures.append(Figure(path, caption))
     return figures
 
 
@@ -512,10 +313,10 @@ def history_document(
             )
         )
     sections = [Section("Change points", "changes", tuple(blocks))]
-    latency = tuple(t for m in LATENCY_METRICS if (t := _wide(frame, runs, m)) is not None)
+    latency = tuple(t for m in PERCENTILE_NAMES if (t := _wide(frame, runs, m)) is not None)
     if latency:
         sections.append(Section("Latency per operation", "latency", latency))
-    tput = _wide(frame, runs, "throughput")
+    tput = _wide(frame, runs, THROUGHPUT)
     if tput is not None:
         sections.append(Section("Throughput per concurrency level", "throughput", (tput,)))
     figures = _figures(frame, runs, changes, out)
@@ -571,14 +372,6 @@ def history_document(
     )
 
 
-def parse_gate(text: str | None) -> tuple[FailRule, ...]:
-    """--fail-on-change rules, in --fail-on's grammar; the error names this flag."""
-    try:
-        return parse_fail_on(text)
-    except ReportInputError as error:
-        raise ReportInputError(str(error).replace("--fail-on:", "--fail-on-change:", 1)) from None
-
-
 def build_history(
     runs_dir: Path,
     *,
@@ -589,11 +382,13 @@ def build_history(
     seed: int = 0,
 ) -> HistoryResult:
     """Write history.md/.html/.csv, change_points.csv and PNGs; raises ReportInputError."""
-    rules = parse_gate(fail_on_change)
+    rules = parse_fail_on(fail_on_change, "--fail-on-change")
     runs_dir = Path(runs_dir)
     runs, skipped, order = collect(runs_dir, label_pattern=label_pattern, scenario=scenario)
-    frame = history_frame(runs, seed)
-    changes = find_changes(frame, runs, rules, seed)
+    frame = history_frame([(run, run_cells(run, seed)) for run in runs])
+    if frame.empty:
+        raise ReportInputError("none of the comparable runs has an operation or level to follow")
+    changes = find_changes(frame, [run.name for run in runs], rules, seed)
     out = Path(out_dir) if out_dir is not None else runs_dir / "history"
     out.mkdir(parents=True, exist_ok=True)
     doc = history_document(runs, skipped, order, frame, changes, rules, out)
@@ -612,4 +407,4 @@ def build_history(
     return HistoryResult(code, paths, tuple(runs), tuple(skipped), tuple(changes), order)
 
 
-__all__ = ["HistoryPaths", "HistoryResult", "build_history", "collect", "measure"]
+__all__ = ["HistoryPaths", "HistoryResult", "build_history", "collect", "run_cells"]

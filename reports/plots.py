@@ -19,7 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.rcsetup import cycler
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.typing import RcKeyType
 
 from analysis.usl import UslFit, predict
 
@@ -37,7 +39,7 @@ PALETTE = (
 )
 PERCENTILE_COLORS = {"p50_ms": "#9ec5e8", "p95_ms": "#2f6fb0", "p99_ms": "#1d3c5e"}
 DPI = 110
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -48,7 +50,7 @@ STYLE = {
     "axes.grid": True,
     "grid.color": "#e4e7eb",
     "grid.linewidth": 0.8,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "legend.frameon": False,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
@@ -57,9 +59,9 @@ NINES_TICKS = {0.5: "p50", 0.9: "p90", 0.99: "p99", 0.999: "p99.9", 0.9999: "p99
 
 
 @contextmanager
-def _figure(path: Path, *args: int, **kwargs: object) -> Iterator[Any]:
+def _figure(path: Path, *args: int, **kwargs: Any) -> Iterator[Any]:
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(*args, **kwargs)  # type: ignore[arg-type]
+        fig, axes = plt.subplots(*args, **kwargs)
         try:
             yield axes
             fig.tight_layout()

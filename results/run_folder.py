@@ -1,8 +1,9 @@
-"""Creating, writing and reading a run folder; every file is written atomically.
+"""Creating and writing a run folder, and the names of its files; every file is written
+atomically.
 
 Every text written here (JSON, CSV, Markdown, HTML) passes through
 :func:`results.redaction.scrub`: whatever a caller forgot to redact, no
-registered secret reaches the disk.
+registered secret reaches the disk. :mod:`results.run` reads what is written here.
 """
 
 from __future__ import annotations
@@ -11,17 +12,26 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from results.redaction import scrub
-from results.run_format import check_format, upgrade_samples
 from results.samples import SampleBuffer
+from results.summary_shape import Summary
+
+#: the run's description: what it measured, with what, against what (docs/run-format.md)
+META = "meta.json"
+#: one row per request (:mod:`results.schema`)
+SAMPLES = "samples.parquet"
+#: the analysis's tables, cached (:class:`results.summary_shape.Summary`)
+SUMMARY = "summary.json"
+#: the scenario a Locust run's processes read (``ACCOUNT_SCENARIO``)
+SCENARIO = "scenario.json"
 
 DEFAULT_ROOT = Path("runs")
 
@@ -49,7 +59,7 @@ def new_run_dir(label: str, root: Path = DEFAULT_ROOT) -> Path:
     raise RuntimeError(f"cannot create a run folder under {root}")
 
 
-def _atomic_write(path: Path, write: Any) -> None:
+def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
     """Write through a temporary file in the same folder, then rename: never a half file."""
     tmp = None
     try:
@@ -80,20 +90,29 @@ def write_text(path: Path, text: str) -> Path:
 
 
 class RunFolder:
+    """The writer of one run folder: meta, samples and summary under their names, and any
+    other file (scenario, CSVs, reports) by name."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
     @property
     def meta_path(self) -> Path:
-        return self.path / "meta.json"
+        return self.path / META
 
     @property
     def samples_path(self) -> Path:
-        return self.path / "samples.parquet"
+        return self.path / SAMPLES
 
     @property
     def summary_path(self) -> Path:
-        return self.path / "summary.json"
+        return self.path / SUMMARY
+
+    def write_meta(self, meta: Mapping[str, Any]) -> Path:
+        return self.write_json(META, meta)
+
+    def write_summary(self, summary: Summary) -> Path:
+        return self.write_json(SUMMARY, summary)
 
     def write_json(self, name: str, data: Any) -> Path:
         return write_text(self.path / name, json.dumps(data, indent=2, default=str) + "\n")
@@ -108,18 +127,3 @@ class RunFolder:
             lambda tmp: pq.write_table(table, tmp, compression="zstd", compression_level=6),
         )
         return self.samples_path
-
-    def meta(self) -> dict[str, Any]:
-        return json.loads(self.meta_path.read_text(encoding="utf-8"))
-
-    def summary(self) -> dict[str, Any]:
-        return json.loads(self.summary_path.read_text(encoding="utf-8"))
-
-
-def load_samples(run_dir: Path | str) -> pd.DataFrame:
-    """The samples of a run as a DataFrame (categorical columns stay categorical), in the
-    current format's columns whatever version wrote them (:mod:`results.run_format`)."""
-    folder = RunFolder(Path(run_dir))
-    version = check_format(folder.meta(), folder.path) if folder.meta_path.exists() else 1
-    table = upgrade_samples(pq.read_table(folder.samples_path), version)
-    return table.to_pandas(split_blocks=True, self_destruct=True)

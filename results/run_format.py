@@ -9,12 +9,15 @@ describes each version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from results.errors import RunFolderError
+from results.run_folder import META
 from results.schema import COLUMNS
 
 #: the version every run written by this harness carries in meta.json's ``format_version``
@@ -27,12 +30,12 @@ READABLE = (1, 2)
 AUTH_NOT_RECORDED = "unknown (not recorded before run format 2)"
 
 
-class RunFormatError(ValueError):
+class RunFormatError(RunFolderError):
     """A run folder this harness cannot read (a newer version, or a value that is not one);
     the message is one line naming the folder."""
 
 
-def check_format(meta: dict[str, Any], source: Path | str = "meta.json") -> int:
+def check_format(meta: Mapping[str, Any], source: Path | str = META) -> int:
     """The format version of a run's meta.json (1 when it has none); RunFormatError otherwise.
 
     ``source`` names the run folder in the message.
@@ -56,7 +59,7 @@ def check_format(meta: dict[str, Any], source: Path | str = "meta.json") -> int:
     return version
 
 
-def upgrade_meta(meta: dict[str, Any], source: Path | str = "meta.json") -> dict[str, Any]:
+def upgrade_meta(meta: Mapping[str, Any], source: Path | str = META) -> dict[str, Any]:
     """A copy of ``meta`` with every key of the current format, after :func:`check_format`.
 
     ``format_version`` stays the version read, so a report can say the folder is old.

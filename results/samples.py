@@ -31,7 +31,7 @@ class SampleBuffer:
     """Columnar sample store; categorical columns keep small integer codes."""
 
     def __init__(self) -> None:
-        self._cols: dict[str, array] = {name: array(code) for name, code in TYPECODES.items()}
+        self._cols: dict[str, array[int]] = {name: array(code) for name, code in TYPECODES.items()}
         self._codes: dict[str, dict[str, int]] = {name: {} for name in CATEGORICAL}
 
     def __len__(self) -> int:

@@ -14,6 +14,10 @@ import pyarrow as pa
 #: phase names a run can contain
 PHASES = ("latency", "throughput", "pooling", "batch", "open_loop", "sweep", "locust")
 
+#: the ``step`` of rows recorded outside any measured window (Locust's ramp-up, warm-up and
+#: stop), which no report treats as a window
+UNMEASURED = "ramp"
+
 #: name -> (array typecode in memory, arrow type on disk); "cat" = dictionary-coded string
 COLUMNS: dict[str, tuple[str, pa.DataType]] = {
     "phase": ("cat", pa.dictionary(pa.int8(), pa.string())),

@@ -37,13 +37,17 @@ class Operation:
     label: str
     #: the ``client.calls`` function that turns arguments into this operation's ``Call``
     build: Callable[..., Call[Any]]
-    #: creates or changes an account: the harness only ever does it to accounts it created
-    mutates: bool
     #: a scenario may weight it (the workload policy has a flow for it)
     in_mix: bool
     #: measured one at a time in the latency phase ("Single Request Latency")
     in_latency_table: bool
     seed: SeedLatency | None = None
+
+    @property
+    def mutates(self) -> bool:
+        """Creates, changes or deletes an account (every method but GET): the harness only
+        ever sends these to accounts it created."""
+        return self.method != "GET"
 
 
 def _registry(*operations: Operation) -> Mapping[str, Operation]:
@@ -57,7 +61,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "GET",
         "Get Profile",
         calls.get_account_profile,
-        mutates=False,
         in_mix=True,
         in_latency_table=True,
         seed=SeedLatency(15.0, 12.0, 30.0, 45.0),
@@ -67,7 +70,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "POST",
         "Ensure Account",
         calls.ensure_account,
-        mutates=True,
         in_mix=True,
         in_latency_table=True,
         seed=SeedLatency(20.0, 18.0, 35.0, 50.0),
@@ -77,7 +79,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "PUT",
         "Update Profile",
         calls.update_account_profile,
-        mutates=True,
         in_mix=True,
         in_latency_table=True,
         seed=SeedLatency(18.0, 15.0, 32.0, 48.0),
@@ -87,7 +88,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "PUT",
         "Update Preferences",
         calls.update_account_preferences,
-        mutates=True,
         in_mix=True,
         in_latency_table=True,
         seed=SeedLatency(16.0, 14.0, 28.0, 42.0),
@@ -97,7 +97,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "GET",
         "List Accounts (page=50)",
         calls.list_accounts,
-        mutates=False,
         in_mix=True,
         in_latency_table=True,
         seed=SeedLatency(25.0, 22.0, 45.0, 65.0),
@@ -107,7 +106,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "GET",
         "Search Accounts",
         calls.search_accounts,
-        mutates=False,
         in_mix=True,
         in_latency_table=True,
         seed=SeedLatency(22.0, 20.0, 40.0, 60.0),
@@ -117,7 +115,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "GET",
         "Get Profile by Email",
         calls.get_account_by_email,
-        mutates=False,
         in_mix=True,
         in_latency_table=True,
     ),
@@ -127,7 +124,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "PUT",
         "Change Status",
         calls.change_account_status,
-        mutates=True,
         in_mix=True,
         in_latency_table=False,
     ),
@@ -136,7 +132,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "DELETE",
         "Delete Account",
         calls.delete_account,
-        mutates=True,
         in_mix=True,
         in_latency_table=False,
     ),
@@ -145,7 +140,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "GET",
         "Service Stats",
         calls.get_service_stats,
-        mutates=False,
         in_mix=False,
         in_latency_table=False,
     ),
@@ -154,7 +148,6 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         "GET",
         "Health Check",
         calls.health_check,
-        mutates=False,
         in_mix=False,
         in_latency_table=False,
     ),

@@ -17,10 +17,11 @@ from __future__ import annotations
 import errno
 import select
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import gevent.socket
-from gevent.ssl import SSLContext
+from gevent.ssl import SSLContext as SSLContext
 
 from client.errors import AccountTransportError
 from client.execution import RawResponse
@@ -34,7 +35,10 @@ from client.transports.tls import client_ssl_context, tls_failure
 BLOCK = 16 * 1024
 _DROPPED = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 
-Socket = gevent.socket.socket
+if TYPE_CHECKING:  # gevent ships no types; its socket has the standard one's methods
+    from socket import socket as Socket
+else:
+    Socket = gevent.socket.socket
 
 
 class _Stale(Exception):

@@ -123,7 +123,7 @@ def _failure(
 ) -> Exception:
     """The client's error for httpx's; a phase timeout is ``total`` when the deadline did it."""
     if isinstance(exc, httpx.TimeoutException):
-        phase = next((p for kind, p in _PHASES if isinstance(exc, kind)), "total")
+        phase: TimeoutPhase = next((p for kind, p in _PHASES if isinstance(exc, kind)), "total")
         own = getattr(limits, phase, None) if phase != "total" else None
         error: Exception = (
             timed_out("total", total) if deadline_passed or own is None else timed_out(phase, own)

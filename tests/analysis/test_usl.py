@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.usl import fit_usl, predict
-from tests.reports.factory import usl
+from tests._run_factory import usl
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from drivers.preflight import (
 from drivers.progress import Progress
 from drivers.recorder import Recorder
 from mock_service import create_app
-from tests.bench.conftest import bench
+from tests._bench import bench
 from tests.client.real_like_app import real_like_app
 from workload.run_data import RunData, run_prefix
 from workload.scenario import Scenario

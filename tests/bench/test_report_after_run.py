@@ -9,7 +9,7 @@ import pytest
 
 import bench as bench_cli
 from drivers.standard_run import EXIT_CUT_SHORT, EXIT_OK, EXIT_PREFLIGHT, Outcome
-from tests.reports.factory import make_run
+from tests._run_factory import make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

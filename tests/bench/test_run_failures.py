@@ -12,10 +12,10 @@ from fastapi import FastAPI
 import bench as bench_cli
 from mock_service.launcher import launch
 from results import load_samples
+from tests._bench import bench, run_dir_from
 from tests._live_server import free_port
 from tests._mock_stats import api_requests
 from tests._processes import BenchProcess, wait_until
-from tests.bench.conftest import bench, run_dir_from
 
 LONG = """
 name = "long"
@@ -120,7 +120,7 @@ def test_ctrl_c_keeps_what_was_measured(tmp_path) -> None:
     assert 3000 <= len(samples) < 3000 * 7  # the first step whole, not the whole latency phase
     assert summary["requests"] == len(samples)
     assert json.loads((run_dir / "meta.json").read_text())["complete"] is False
-    assert "run cut short: interrupted" in out
+    assert "The run was cut short" in out and "interrupted (Ctrl-C). The tables" in out
 
 
 def test_target_dying_mid_run_is_reported_and_kept(tmp_path) -> None:

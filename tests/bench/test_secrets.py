@@ -18,8 +18,8 @@ import pytest
 
 from mock_service.launcher import launch
 from results import load_samples
+from tests._bench import ROOT, bench, run_dir_from
 from tests._secrets import assert_nowhere
-from tests.bench.conftest import ROOT, bench, run_dir_from
 
 TOKEN = "tok-9fQ2xLr7vB"
 PASSWORD = "s3cretpw"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,9 @@ import numpy as np
 import pytest
 
 from mock_service.launcher import launch
-from results import load_samples
-from tests.bench.conftest import bench, run_dir_from
+from results import SAMPLES, load_samples, read_meta, read_summary
+from tests._bench import bench, run_dir_from
+from tests._summary_schema import assert_valid_summary
 
 OTHERS = 300
 
@@ -59,8 +59,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "before": before,
         "after": after,
         "health": health,
-        "summary": json.loads((run_dir / "summary.json").read_text()),
-        "meta": json.loads((run_dir / "meta.json").read_text()),
+        "summary": read_summary(run_dir),
+        "meta": read_meta(run_dir),
         "samples": load_samples(run_dir),
     }
 
@@ -112,8 +112,14 @@ def test_run_folder_holds_meta_samples_summary(quick_run) -> None:
     assert meta["host"]["cpu_count"] >= 1 and meta["packages"]["httpx"]
     assert meta["scenario"]["name"] == "quick" and meta["complete"] is True
     assert not list(run_dir.glob(".*")), "no temporary files are left behind"
-    size = (run_dir / "samples.parquet").stat().st_size
+    size = (run_dir / SAMPLES).stat().st_size
     assert size / len(quick_run["samples"]) <= 64
+
+
+def test_summary_has_the_published_shape(quick_run) -> None:
+    """A real run's summary.json validates against docs/summary.schema.json."""
+    assert_valid_summary(quick_run["summary"])
+    assert quick_run["summary"]["findings"] or quick_run["summary"]["not_judged"]
 
 
 def test_latency_table_matches_the_samples(quick_run) -> None:

@@ -9,7 +9,7 @@ import pytest
 from client import PoolSettings, Timeouts
 from drivers.sweep import parse_grid
 from results import load_samples
-from tests.bench.conftest import bench, run_dir_from
+from tests._bench import bench, run_dir_from
 
 
 def test_grid_is_every_combination_applied_to_the_base() -> None:

@@ -6,10 +6,9 @@ import json
 
 import numpy as np
 
-from reports.analysis import analyse
-from reports.load import load_run
-from results import load_samples
-from tests.bench.conftest import bench, run_dir_from
+from reports.report_data import analyse
+from results import load_run, load_samples
+from tests._bench import bench, run_dir_from
 
 WORKERS = 20
 

@@ -16,7 +16,7 @@ import pytest
 from mock_service.certs import temporary_tls
 from mock_service.launcher import launch
 from results import load_samples
-from tests.bench.conftest import bench, run_dir_from
+from tests._bench import bench, run_dir_from
 
 
 def test_quick_run_over_tls_on_the_embedded_mock(tmp_path: Path) -> None:

@@ -21,12 +21,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from locustfiles.launch import ROOT, run_locust
+from locustfiles.launch import ROOT, LocustRun, run_locust
 from mock_service.launcher import launch
 from reports import build_report
-from reports.analysis import analyse
-from reports.load import load_run
-from results.run_folder import RunFolder
+from reports.report_data import analyse
+from results import RunFolder, load_run, read_meta, read_summary
 from results.schema import SCHEMA
 from tests._mock_stats import api_requests
 from tests._processes import BenchProcess, wait_for_locust_users, wait_until
@@ -56,12 +55,19 @@ def _nearest_rank(values: np.ndarray, q: float) -> float:
 def test_single_process_run_leaves_a_complete_run_folder(tmp_path: Path, mock_url: str) -> None:
     httpx.post(f"{mock_url}/_mock/reset", timeout=5)
     run_dir = run_locust(
-        users=5, spawn_rate=5, run_time="4s", target=mock_url, runs_root=tmp_path, label="single"
+        LocustRun(
+            users=5,
+            spawn_rate=5,
+            run_time="4s",
+            target=mock_url,
+            runs_root=tmp_path,
+            label="single",
+        )
     )
     folder = RunFolder(run_dir)
     for name in ("meta.json", "summary.json", "samples.parquet", "locust_stats.csv", "locust.html"):
         assert (run_dir / name).exists(), name
-    meta, summary = folder.meta(), folder.summary()
+    meta, summary = read_meta(run_dir), read_summary(run_dir)
     assert meta["kind"] == "locust" and meta["ended_at"]
     assert meta["pool"]["transport"] == "gevent"
     assert summary["complete"] is True and summary["cut_short"] is None
@@ -98,20 +104,22 @@ def test_paced_users_hold_their_rate(tmp_path: Path, mock_url: str) -> None:
     """``user_rate``: every user runs that many tasks per second, not back to back."""
     users, rate = 6, 15.0
     run_dir = run_locust(
-        users=users,
-        spawn_rate=users,
-        run_time="6s",
-        target=mock_url,
-        runs_root=tmp_path,
-        label="paced",
-        user_rate=rate,
+        LocustRun(
+            users=users,
+            spawn_rate=users,
+            run_time="6s",
+            target=mock_url,
+            runs_root=tmp_path,
+            label="paced",
+            user_rate=rate,
+        )
     )
-    folder = RunFolder(run_dir)
-    assert folder.meta()["locust"]["user_rate"] == rate
-    window = folder.summary()["windows"][0]
+    summary = read_summary(run_dir)
+    assert read_meta(run_dir)["locust"]["user_rate"] == rate
+    window = summary["windows"][0]
     # unpaced, these users do thousands per second against the fast mock
     assert window["requests_per_s"] == pytest.approx(users * rate, rel=0.2)
-    assert folder.summary()["generator_health"][0]["saturated"] is False
+    assert summary["generator_health"][0]["saturated"] is False
     report = build_report(run_dir).markdown.read_text()
     assert "6 users, paced at 15 tasks/s per user" in report
 
@@ -119,15 +127,17 @@ def test_paced_users_hold_their_rate(tmp_path: Path, mock_url: str) -> None:
 def test_master_and_two_workers_merge_exactly(tmp_path: Path, mock_url: str) -> None:
     httpx.post(f"{mock_url}/_mock/reset", timeout=5)
     run_dir = run_locust(
-        users=8,
-        spawn_rate=8,
-        run_time="5s",
-        processes=2,
-        target=mock_url,
-        runs_root=tmp_path,
-        label="distributed",
+        LocustRun(
+            users=8,
+            spawn_rate=8,
+            run_time="5s",
+            processes=2,
+            target=mock_url,
+            runs_root=tmp_path,
+            label="distributed",
+        )
     )
-    summary = RunFolder(run_dir).summary()
+    summary = read_summary(run_dir)
     assert summary["complete"] is True
     section = summary["locust"]
     workers = section["workers"]
@@ -163,16 +173,18 @@ def test_step_shape_labels_each_plateau(
     monkeypatch.setenv("ACCOUNT_STEPS", "1,3")
     monkeypatch.setenv("ACCOUNT_STEP_SECONDS", "2")
     run_dir = run_locust(
-        users=1,
-        spawn_rate=1,
-        run_time="1s",
-        shape="step",
-        scenario="quick",
-        target=mock_url,
-        runs_root=tmp_path,
-        label="steps",
+        LocustRun(
+            users=1,
+            spawn_rate=1,
+            run_time="1s",
+            shape="step",
+            scenario="quick",
+            target=mock_url,
+            runs_root=tmp_path,
+            label="steps",
+        )
     )
-    summary = RunFolder(run_dir).summary()
+    summary = read_summary(run_dir)
     rows = {row["step"]: row for row in summary["windows"]}
     assert set(rows) == {"users=1", "users=3"}
     assert rows["users=1"]["concurrency"] == 1 and rows["users=3"]["concurrency"] == 3
@@ -237,8 +249,8 @@ def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str
         bench.kill()
     assert code == 130, bench.output
     folder = RunFolder(run_dir)
-    summary = folder.summary()
+    summary = read_summary(run_dir)
     assert summary["complete"] is False
     assert summary["cut_short"].startswith("interrupted")
     assert len(pd.read_parquet(folder.samples_path)) > 0
-    assert folder.meta()["ended_at"]
+    assert read_meta(run_dir)["ended_at"]

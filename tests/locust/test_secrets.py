@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from mock_service.launcher import launch
+from tests._bench import ROOT, run_dir_from
 from tests._secrets import assert_nowhere
-from tests.bench.conftest import ROOT, run_dir_from
 
 pytestmark = pytest.mark.slow
 

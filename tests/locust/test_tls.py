@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from tests.bench.conftest import bench, run_dir_from
+from tests._bench import bench, run_dir_from
 
 
 def test_locust_users_speak_tls_to_the_embedded_mock(tmp_path) -> None:

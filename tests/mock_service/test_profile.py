@@ -33,10 +33,9 @@ def test_seed_profile_fit_matches_the_seed_table(capsys: pytest.CaptureFixture[s
     for alias, seed_row in SEED_TABLE.items():
         latency = profile.latency_for(normalize(alias))
         target = (latency.avg, latency.p50, latency.p95, latency.p99)
-        # the seed's row less the 1-3 ms the harness itself adds (seed.toml explains)
-        offsets = {s - t for s, t in zip(seed_row, target, strict=True)}
-        assert len(offsets) == 1, (alias, offsets)
-        assert 0 <= offsets.pop() <= 3
+        # near the seed's row: the harness adds 0-2 ms, and the figures were set by
+        # measuring (seed.toml explains; test_seed_calibration.py checks the measured ones)
+        assert all(abs(t - s) / s <= 0.15 for s, t in zip(seed_row, target, strict=True))
         dist = latency.distribution
         assert dist is not None
         fitted = (dist.mean, dist.p50, dist.p95, dist.p99)
@@ -89,7 +88,7 @@ def test_builtins_and_toml(tmp_path: Path) -> None:
     assert all(fast.latency_for(t).distribution is None for t in TEMPLATES)
     seed = load_profile("seed")
     assert seed.capacity == 64
-    assert (seed.contention, seed.coherency) == (0.06, 0.00002)
+    assert (seed.contention, seed.coherency) == (0.042, 0.00012)
     assert seed.new_connection_ms == 35
     assert set(seed.latency) >= {GET_PROFILE, LIST_ACCOUNTS}
     path = tmp_path / "mine.toml"

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from reports import ReportPaths, build_report
-from reports.load import Run, load_run
-from tests.reports.factory import Spec, make_run
+from results import Run, load_run
+from tests._run_factory import Spec, make_run
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

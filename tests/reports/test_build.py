@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reports import ReportInputError, ReportPaths, build_report
-from tests.reports.factory import Spec, make_run
+from tests._run_factory import Spec, make_run
 
 
 def test_run_report_files(run_report: ReportPaths) -> None:
@@ -59,7 +59,7 @@ def test_run_report_markdown(run_report: ReportPaths) -> None:
     assert "| Operation | Avg | P50 | P95 | P99 |" in text
     assert "| Pattern | Throughput | Notes |" in text
     assert "| Sequential (blocking) |" in text and "| Parallel (10 workers) |" in text
-    assert "Load generator saturated" in text and "of requests failed" in text
+    assert "The load generator was the limit" in text and "of requests failed" in text
     assert "](latency_percentiles.png)" in text
     html = run_report.html.read_text()
     assert "data:image/png;base64," in html and 'src="latency' not in html
@@ -91,8 +91,8 @@ def test_cut_short_and_few_levels(tmp_path: Path) -> None:
     out = build_report(run, out_dir=tmp_path / "out")
     text = out.markdown.read_text()
     assert out.directory == tmp_path / "out"
-    assert "Run cut short" in text
-    assert "needs at least 3 concurrency levels" in text
+    assert "The run was cut short" in text
+    assert "only 2 concurrency levels ran" in text and "needs at least 3" in text
 
 
 def test_missing_summary_infers_windows(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analysis.bootstrap import percentile_draws
+from analysis.verdicts import IMPROVED, REGRESSED, SAME
 from reports import ReportInputError, compare_runs, parse_fail_on
-from reports.bootstrap import percentile_draws
-from reports.compare import IMPROVED, REGRESSED, SAME
-from tests.reports.factory import Spec, make_run
+from tests._run_factory import Spec, make_run
 
 BIG = Spec(latency_requests=150_000, duration_s=60.0, pooling_requests=10)
 

@@ -12,9 +12,9 @@ import pytest
 
 import bench
 from analysis.summary import summarize
-from reports.history import HistoryResult, build_history, measure
-from reports.load import load_run
-from tests.reports.factory import Spec, make_run
+from reports.history import HistoryResult, build_history, collect, run_cells
+from results import load_run
+from tests._run_factory import Spec, make_run
 from tests.reports.test_html_chromium import CHECK, CHROMIUM, _chromium
 
 LEVELS = (1, 10)
@@ -116,9 +116,10 @@ def test_a_run_without_samples_contributes_its_summary_figures(tmp_path: Path) -
     steps = run.steps.drop(columns="inferred").to_dict("records")
     summary = summarize(run.samples, steps)
     (path / "summary.json").write_text(json.dumps(summary))
-    with_samples = pd.DataFrame(measure(path)).set_index(["cell", "metric"])
+    (history_run,) = collect(path.parent)[0]
+    with_samples = pd.DataFrame(run_cells(history_run)).set_index(["cell", "metric"])
     (path / "samples.parquet").unlink()
-    from_summary = pd.DataFrame(measure(path)).set_index(["cell", "metric"])
+    from_summary = pd.DataFrame(run_cells(history_run)).set_index(["cell", "metric"])
     assert from_summary["ci_low"].isna().all()
     shared = from_summary.index.intersection(with_samples.index)
     assert len(shared) == len(with_samples)

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 
 from reports import compare_runs
-from tests.reports.factory import Spec, make_run
+from tests._run_factory import Spec, make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = Spec(latency_requests=60, levels=(1, 10), duration_s=1.0, pooling_requests=10)

@@ -12,11 +12,10 @@ import pytest
 from analysis.summary import summarize
 from analysis.tables import CHURN_TAIL_SHARE, UNFAIR_SHARE
 from drivers.terminal import print_summary
-from reports import build_report, sweep
-from reports.analysis import analyse
-from reports.load import load_run
-from results import load_samples
-from tests.reports.factory import PoolWindow, make_pool_run
+from reports import build_report
+from reports.report_data import analyse
+from results import load_run, load_samples
+from tests._run_factory import PoolWindow, make_pool_run
 
 REL = 1e-9
 CHURNY = "lean/pooled/k2/c100"
@@ -105,21 +104,24 @@ def test_summary_terminal_and_report_show_the_same_numbers(pool_run: Path) -> No
     assert f"| {churny['new_connections']:>9} |" in text
     pw = starved
     assert f"{pw['per_worker_min']}/{pw['per_worker_median']:g}/{pw['per_worker_max']}" in text
-    assert f"!! sweep c=20 ({CHURNY}):" in text and "max_keepalive_connections to 20" in text
-    assert f"!! sweep c=20 ({STARVED}): unfair pool" in text
-    assert f"({HEALTHY})" not in "".join(line for line in text.splitlines() if "!!" in line)
+    findings = text[text.index("\nFindings") :]
+    assert f"In sweep c=20 ({CHURNY})" in findings
+    assert "`max_keepalive_connections` to at least the concurrency (20)" in findings
+    assert f"In sweep c=20 ({STARVED}), the least-served of 20 workers sent 0" in findings
+    assert f"({HEALTHY})" not in findings
 
 
-def test_warnings_fire_on_churn_and_starvation_only(pool_run: Path) -> None:
-    warnings = analyse(load_run(pool_run)).warnings
-    churn = [w.text for w in warnings if w.kind == "churn"]
-    unfair = [w.text for w in warnings if w.kind == "unfair"]
-    assert len(churn) == 1 and CHURNY in churn[0]
-    assert "`max_keepalive_connections` to at least the concurrency (20)" in churn[0]
-    assert f"more than {CHURN_TAIL_SHARE:.0%}" in churn[0]
-    assert len(unfair) == 1 and STARVED in unfair[0]
-    assert "least served sent 0 requests" in unfair[0] and "`max_connections`" in unfair[0]
-    assert f"than {UNFAIR_SHARE:.0%} of the median" in unfair[0]
+def test_findings_name_churn_and_starvation_only(pool_run: Path) -> None:
+    found = {f.id: f for f in analyse(load_run(pool_run)).findings}
+    assert {"connections.churn", "connections.unfair"} <= set(found)
+    churn, unfair = found["connections.churn"], found["connections.unfair"]
+    assert dict(churn.evidence.figures)["windows"] == [f"sweep c=20 ({CHURNY})"]
+    assert dict(churn.evidence.figures)["tail_new_share"] > CHURN_TAIL_SHARE
+    assert "`max_keepalive_connections` to at least the concurrency (20)" in churn.advice
+    # the starved workers of STARVED sent nothing: nothing ties them to connections
+    assert dict(unfair.evidence.figures)["windows"] == [f"sweep c=20 ({STARVED})"]
+    assert f"(under {UNFAIR_SHARE:.0%})" in unfair.evidence.text
+    assert "`max_connections`" in unfair.advice
 
 
 def test_healthy_windows_raise_no_pool_warning(tmp_path: Path) -> None:
@@ -130,7 +132,7 @@ def test_healthy_windows_raise_no_pool_warning(tmp_path: Path) -> None:
     )
     run = make_pool_run(tmp_path, healthy, "healthy")
     analysis = analyse(load_run(run))
-    assert not [w for w in analysis.warnings if w.kind in ("churn", "unfair")]
+    assert not [f for f in analysis.findings if f.rule == "connections"]
     windows = analysis.windows.set_index("pool")
     assert windows.loc[HEALTHY, "new_connections"] == 8
 
@@ -143,62 +145,13 @@ def test_fairness_only_for_closed_loops_with_worker_ids(locust_dir: Path, run: o
     assert (throughput["per_worker_max"] - throughput["per_worker_min"] <= 1).all()
 
 
-def _cells(rows: list[tuple[str, float, float, int, float]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "pool": pool,
-                "concurrency": 100,
-                "throughput_rps": rps,
-                "p99_ms": p99,
-                "new_connections": new,
-                "connect_share": wait,
-            }
-            for pool, rps, p99, new, wait in rows
-        ]
-    )
-
-
-def test_recommendation_names_runner_up_and_reasons() -> None:
-    by_throughput = sweep.recommend(
-        _cells(
-            [
-                ("c10", 400.0, 4000.0, 0, 0.9),  # starved: p99 far outside the tolerance
-                ("c100", 830.0, 290.0, 0, 0.001),
-                ("c50", 700.0, 280.0, 0, 0.01),
-            ]
-        )
-    )
-    assert by_throughput is not None and by_throughput.pool == "c100"
-    assert by_throughput.runner_up is not None and by_throughput.runner_up.pool == "c50"
-    text = by_throughput.sentence()
-    assert "Runner-up: c50 — 700 req/s, p99 280.0 ms, 0 new connections" in text
-    assert "lower throughput (700 vs 830 req/s)" in text
-    assert "the highest throughput of the 2 settings within 10% of the best p99" in text
-    assert sweep.RULE in text
-    by_churn = sweep.recommend(
-        _cells(
-            [
-                ("k20", 835.0, 300.0, 80, 0.02),
-                ("k100", 830.0, 290.0, 0, 0.001),
-                ("k2", 900.0, 600.0, 5000, 0.05),
-            ]
-        )
-    )
-    assert by_churn is not None and by_churn.pool == "k100"
-    assert by_churn.runner_up is not None and by_churn.runner_up.pool == "k20"
-    text = by_churn.sentence()
-    assert "fewest new connections (0)" in text
-    assert "more new connections (80 vs 0)" in text
-    levels = sweep.per_level(_cells([("a", 100.0, 10.0, 0, 0.0), ("b", 90.0, 10.5, 0, 0.0)]))
-    assert list(levels[["pool", "runner_up"]].iloc[0]) == ["a", "b"]
-    assert levels["runner_up_lost"].iloc[0].startswith("lower throughput")
-
-
 def test_pool_report_shows_churn_fairness_and_reasons(pool_run: Path, tmp_path: Path) -> None:
     text = build_report(pool_run, out_dir=tmp_path).markdown.read_text()
-    assert "Connection churn in **sweep c=20** (lean/pooled/k2/c100)" in text
-    assert "Unfair pool in **sweep c=20** (lean/pooled/k20/c5)" in text
+    findings = text[text.index("## Findings") : text.index("\n## ", text.index("## Findings") + 3)]
+    churn = "**Connection churn inside measured windows** (warning). In sweep c=20"
+    assert f"{churn} ({CHURNY})" in findings
+    assert f"**The pool starved some workers** (warning). In sweep c=20 ({STARVED})" in findings
+    assert text.count("Connection churn") == 1  # said once, in the findings
     assert "| New conn. | New P50 | New P99 | Reused P50 | Reused P99 |" in text
     assert "| Min/worker | Median/worker | Max/worker |" in text
     assert "Runner-up:" in text and "Not picked because" in text

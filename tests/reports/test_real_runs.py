@@ -10,19 +10,16 @@ the harness's own and varies up to 2x between runs on a small machine.)
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reports import build_report, compare_runs
-from reports.analysis import analyse
-from reports.load import load_run
-from results import load_samples
+from reports.report_data import analyse
+from results import load_run, load_samples
+from tests._bench import bench
 
-ROOT = Path(__file__).resolve().parents[2]
 GATE = "p50:+15%"
 BASE_PROFILE = """
 name = "base"
@@ -44,40 +41,17 @@ p99 = 25.2
 """
 
 
-def _has_run_command() -> bool:
-    done = subprocess.run(
-        [sys.executable, "bench.py", "run", "--help"], cwd=ROOT, capture_output=True, timeout=60
-    )
-    return done.returncode == 0 and b"--quick" in done.stdout
-
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not _has_run_command(), reason="bench.py run --quick is not available"),
-]
+#: a broken ``bench.py`` fails these tests (with its stderr): it never skips them
+pytestmark = pytest.mark.slow
 
 
 def _quick_run(root: Path, label: str, profile: str) -> Path:
     out = root / label
-    subprocess.run(
-        [
-            sys.executable,
-            "bench.py",
-            "run",
-            "--quick",
-            "--profile",
-            profile,
-            "--no-report",
-            "--runs-dir",
-            str(out),
-            "--label",
-            label,
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    done = bench(
+        "run", "--quick", "--profile", profile, "--no-report",
+        "--runs-dir", str(out), "--label", label,
+    )  # fmt: skip
+    assert done.returncode == 0, f"bench.py run --quick failed:\n{done.stderr}"
     (folder,) = [p for p in out.iterdir() if p.is_dir()]
     return folder
 

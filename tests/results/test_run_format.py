@@ -14,8 +14,7 @@ import pytest
 
 import bench as bench_cli
 from reports import build_report
-from reports.load import load_run
-from results import RunFolder, load_samples
+from results import RunFolder, load_run, load_samples, read_meta
 from results.meta import base_meta
 from results.run_format import (
     AUTH_NOT_RECORDED,
@@ -24,7 +23,7 @@ from results.run_format import (
     RunFormatError,
     check_format,
 )
-from tests.reports.factory import Spec, make_run
+from tests._run_factory import Spec, make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = Spec(latency_requests=60, levels=(1, 10), duration_s=1.0, pooling_requests=10)
@@ -33,8 +32,8 @@ V2_KEYS = ("target_info", "tls", "auth")
 
 def _rewrite_meta(path: Path, change: Any) -> dict[str, Any]:
     folder = RunFolder(path)
-    meta = change(folder.meta())
-    folder.write_json("meta.json", meta)
+    meta = change(read_meta(path))
+    folder.write_meta(meta)
     return meta
 
 

@@ -102,7 +102,7 @@ SCHEMA_READERS = {
     "results/samples.py": "the encoder",
     "results/__init__.py": "re-exports it",
     "results/run_format.py": "checks and upgrades stored runs",
-    "reports/load.py": "checks a stored run has every column",
+    "results/run.py": "checks a stored run has every column",
 }
 #: the per-request time breakdown: only the encoder copies it out of a record
 PHASE_FIELDS = {"connect_ns", "send_ns", "wait_ns", "receive_ns"}

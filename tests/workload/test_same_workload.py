@@ -23,8 +23,8 @@ import pytest
 
 from mock_service import create_app
 from results import load_samples
+from tests._bench import bench, run_dir_from
 from tests._live_server import serve
-from tests.bench.conftest import bench, run_dir_from
 from workload.operations import MIX_OPERATIONS
 
 pytestmark = pytest.mark.slow

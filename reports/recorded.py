@@ -1,20 +1,23 @@
-"""The report's tables that are not statistics of the samples: metadata and Locust's own figures.
+"""The report's tables of what a run recorded, shown as recorded: its metadata, Locust's figures.
 
-Every table computed from the samples lives in ``analysis.tables`` (the one
-analysis summary.json, the terminal, Locust's outputs and compare use too).
+Nothing here is a statistic of the samples: every table computed from them
+lives in ``analysis.tables`` (the one analysis summary.json, the terminal,
+Locust's outputs and compare use too).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from client.metrics import PERCENTILE_NAMES
 from workload.operations import label, table_order
 
 
-def locust_side_by_side(summary: dict[str, Any]) -> pd.DataFrame:
+def locust_side_by_side(summary: Mapping[str, Any]) -> pd.DataFrame:
     """Per operation, the harness's unrounded figures beside Locust's own (a Locust run)."""
     rows = []
     for op in (summary.get("locust") or {}).get("operations") or []:
@@ -25,7 +28,7 @@ def locust_side_by_side(summary: dict[str, Any]) -> pd.DataFrame:
             "count": own.get("count", np.nan),
             "locust_count": theirs.get("count", np.nan),
         }
-        for q in ("p50", "p95", "p99"):
+        for q in PERCENTILE_NAMES:
             row[f"{q}_ms"] = own.get(f"{q}_ms", np.nan)
             row[f"locust_{q}_ms"] = theirs.get(f"{q}_ms", np.nan)
         rows.append(row)

@@ -1,4 +1,7 @@
-"""Vectorized bootstrap of percentiles and of throughput, fast enough for a million samples.
+"""Bootstrap intervals of percentiles and of throughput, fast enough for a million samples.
+
+Compare's cells and history's series both take their intervals here: one
+``DRAWS``, one confidence ``LEVEL``.
 
 Percentiles: the *exact* bootstrap distribution of numpy's linear
 percentile, drawn without materialising resamples. A resample of size n from
@@ -18,7 +21,10 @@ import math
 
 import numpy as np
 
+#: bootstrap replicates per interval; a percentile's cost is one sort of the cell, then O(DRAWS)
 DRAWS = 2000
+#: the confidence level of every interval compare and history show
+LEVEL = 0.95
 
 
 def percentile_draws(
@@ -58,3 +64,15 @@ def throughput_draws(
     k = len(counts)
     picks = rng.integers(0, k, size=(draws, k))
     return counts[picks].sum(axis=1) / (k * interval_s)
+
+
+def interval(draws: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """The central ``level`` interval of bootstrap replicates (their finite ones)."""
+    alpha = (1 - level) / 2
+    low, high = np.quantile(draws[np.isfinite(draws)], [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def change_interval(base: np.ndarray, cand: np.ndarray) -> tuple[float, float]:
+    """The interval of the relative change ``cand / base - 1`` from paired replicates."""
+    return interval(cand / base - 1)

@@ -1,11 +1,13 @@
 """Findings: each rule fires on a run built to show its case, stays silent on a healthy run,
-and says "not enough data" below its minimum; summary.json, the report, the terminal and
-compare carry them; a real run against a capacity-1 mock is found to be serialised."""
+and says why it could not judge below its minimum (a footnote, not a finding); one cause is
+said once; summary.json, the report, the terminal and compare carry them; real runs against
+a capacity-1 mock are found serialised, and with slow new connections, churning."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,26 +16,32 @@ import pandas as pd
 import pytest
 
 from analysis import findings
-from analysis.findings import Finding, findings_for
+from analysis.findings import Diagnosis, Finding, RunFacts, findings_for
 from analysis.summary import summarize
 from drivers.terminal import print_findings
+from mock_service import create_app
 from reports import build_report, compare_runs
-from reports.load import Run, load_run
-from tests.bench.conftest import bench, run_dir_from
-from tests.reports.factory import PoolWindow, Spec, make_pool_run, make_run
+from results import Run, load_run
+from tests._bench import bench, run_dir_from
+from tests._live_server import LiveServer
+from tests._run_factory import PoolWindow, Spec, make_pool_run, make_run
+from tests._slow_accept import SlowAcceptProxy
 
 #: a run whose throughput follows the seed's table (50, 400, 800 req/s at 1, 10, 50 workers)
 HEALTHY = Spec(levels=(1, 10, 50), usl=(0.0239, 0.00039, 50.0))
 
 
-def _find(run: Run, samples: pd.DataFrame | None = None, **kwargs) -> dict[str, Finding]:
-    found = findings_for(
+def _diagnose(run: Run, samples: pd.DataFrame | None = None, **facts) -> Diagnosis:
+    return findings_for(
         run.samples if samples is None else samples,
         run.steps,
         health=run.summary.get("generator_health") or (),
-        on_seed_mock=kwargs.pop("on_seed_mock", True),
+        facts=RunFacts(**{"on_seed_mock": True, **facts}),
     )
-    return {f.id: f for f in found}
+
+
+def _find(run: Run, samples: pd.DataFrame | None = None, **facts) -> dict[str, Finding]:
+    return {f.id: f for f in _diagnose(run, samples, **facts)}
 
 
 @pytest.fixture(scope="module")
@@ -92,15 +100,38 @@ def test_a_retrograde_curve_is_a_warning(root: Path) -> None:
     assert dict(finding.evidence.figures)["kappa"] > 0
 
 
-def test_too_few_requests_per_level_is_not_enough_data(root: Path) -> None:
+def test_too_few_requests_per_level_is_not_judged_not_a_finding(root: Path) -> None:
     run = load_run(make_run(root, Spec(levels=(1, 10, 50), duration_s=0.3, seed=5), "short"))
-    found = _find(run)
-    assert found["scaling.not_enough_data"].severity == "info"
-    assert found["tail.not_enough_data"].severity == "info"
-    assert {i for i in found if i.startswith(("scaling.", "tail."))} == {
-        "scaling.not_enough_data",
-        "tail.not_enough_data",
-    }
+    diagnosis = _diagnose(run)
+    assert not {f.id for f in diagnosis if f.rule in ("scaling", "tail")}
+    reasons = {n.rule: n.reason for n in diagnosis.not_judged}
+    assert {"scaling", "tail"} <= set(reasons)
+    assert (
+        "requests in the smallest of 3 concurrency levels; it needs at least 50"
+        in (reasons["scaling"])
+    )
+    assert "successful requests in the load windows; it needs at least 2,000" in reasons["tail"]
+
+
+def test_two_levels_say_a_scaling_fit_needs_three(root: Path) -> None:
+    run = load_run(make_run(root, Spec(levels=(1, 10), seed=8), "two-levels"))
+    diagnosis = _diagnose(run)
+    assert "scaling" not in {f.rule for f in diagnosis}
+    reason = {n.rule: n.reason for n in diagnosis.not_judged}["scaling"]
+    assert reason == "only 2 concurrency levels ran (1, 10 workers); a scaling fit needs at least 3"
+
+
+def test_notices_tls_unverified_and_cut_short_are_findings(healthy: Run) -> None:
+    found = _find(healthy, tls_unverified=True, cut_short="interrupted (Ctrl-C) in throughput c=50")
+    assert found["notices.tls_unverified"].severity == "warning"
+    assert "--ca-cert" in found["notices.tls_unverified"].advice
+    cut = found["notices.cut_short"]
+    assert cut.evidence.text.startswith("interrupted (Ctrl-C) in throughput c=50.")
+    assert RunFacts.of({"tls": {"verify": False}}, complete=False).cut_short == (
+        "no reason recorded"
+    )
+    assert RunFacts.of({"tls": {"verify": False}}).tls_unverified
+    assert not _find(healthy)
 
 
 def test_littles_law_gap_is_time_outside_the_requests(healthy: Run) -> None:
@@ -162,7 +193,7 @@ def test_churn_pool_wait_and_unfair_pools(root: Path) -> None:
     churn = found["connections.churn"]
     assert "max_keepalive_connections" in churn.advice
     assert dict(churn.evidence.figures)["windows"] == ["sweep c=20 (aiohttp/pooled/k2/c20)"]
-    assert "tail.new_connections" in found
+    assert "tail.new_connections" not in found  # the same cause, said once: in the churn
     sweep = load_run(make_run(root, Spec(kind="sweep"), "sweep"))
     wait = _find(sweep)["connections.pool_wait"]
     assert "max_connections" in wait.advice
@@ -294,3 +325,63 @@ def test_a_real_run_against_a_capacity_one_mock_is_found_serialised(tmp_path: Pa
     assert "scaling.serialised" in ids, summary["findings"]
     tail = done.stdout[done.stdout.index("\nFindings") :]
     assert "The service handles requests nearly one at a time" in tail
+
+
+SLOW_SERIAL_PROFILE = {
+    "name": "slow-serial",
+    "seed": 11,
+    "capacity": 1,
+    "default_latency": {"p50": 8.0, "p95": 10.0, "p99": 12.0},
+}
+#: 80 new connections at c=100 (the pool keeps 20), accepted one at a time: the last
+#: ones are accepted after the window ends
+ACCEPT_S = 0.12
+CHURN_THROUGHPUT = """name = "one-at-a-time"
+[throughput]
+concurrency = [1, 10, 100]
+duration_s = 8.0
+warmup_s = 0.0
+[data]
+accounts = 20
+"""
+
+
+def test_one_at_a_time_and_slow_accepts_are_serialisation_and_churn_only(
+    live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """The real service's case: the workers starved at c=100 are the ones that waited for a
+    new connection, so that is said in the churn finding, not as a second "unfair pool"."""
+    mock = live_server(create_app(SLOW_SERIAL_PROFILE, accounts=50))
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(CHURN_THROUGHPUT)
+    with SlowAcceptProxy(mock.port, accept_s=ACCEPT_S) as proxy:
+        done = bench(
+            "run",
+            "--target",
+            proxy.url,
+            "--scenario",
+            str(scenario),
+            "--phases",
+            "throughput",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--no-report",
+            "--timeout",
+            "30",  # the last accepts come after the 10 s default: no retries to blur it
+            timeout=240,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((run_dir_from(done.stdout) / "summary.json").read_text())
+    found = {f["id"]: f for f in summary["findings"]}
+    assert "scaling.serialised" in found, summary["findings"]
+    churn = found["connections.churn"]
+    assert "throughput c=100" in churn["evidence"]["figures"]["windows"]
+    assert churn["evidence"]["figures"]["starved_windows"] == ["throughput c=100"]
+    assert "are the ones that waited for new connections" in churn["evidence"]["text"]
+    assert "max_keepalive_connections" in churn["advice"]
+    assert "connections.unfair" not in found
+    assert not {i for i in found if i.startswith("tail.")}  # the tail is the churn
+    window = next(w for w in summary["windows"] if w["step"] == "c=100")
+    assert window["per_worker_min"] < 0.25 * window["per_worker_median"]  # it was starved
+    printed = done.stdout[done.stdout.index("\nFindings") :]
+    assert "Connection churn" in printed and "starved some workers" not in printed
