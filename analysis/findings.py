@@ -891,6 +891,21 @@ def generator(data: RuleInput) -> Judged:
 # -- notices ---------------------------------------------------------------------------
 
 
+def cut_short_notice(reason: str) -> Finding:
+    """The notice of a run that did not finish (also added to a summary after the fact)."""
+    return Finding(
+        "notices.cut_short",
+        "warning",
+        "The run was cut short",
+        Evidence(
+            f"{reason}. The tables cover the steps that finished.",
+            "metadata",
+            (("reason", reason),),
+        ),
+        "Run it to the end before comparing it with another run.",
+    )
+
+
 def notices(data: RuleInput) -> Judged:
     """What a reader must know before trusting any figure: TLS unverified, a run cut short,
     windows inferred from the samples. No sample minimum."""
@@ -911,19 +926,7 @@ def notices(data: RuleInput) -> Judged:
             )
         )
     if facts.cut_short:
-        out.append(
-            Finding(
-                "notices.cut_short",
-                "warning",
-                "The run was cut short",
-                Evidence(
-                    f"{facts.cut_short}. The tables cover the steps that finished.",
-                    "metadata",
-                    (("reason", facts.cut_short),),
-                ),
-                "Run it to the end before comparing it with another run.",
-            )
-        )
+        out.append(cut_short_notice(facts.cut_short))
     if "inferred" in data.steps and bool(data.steps["inferred"].any()):
         out.append(
             Finding(

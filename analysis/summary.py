@@ -15,8 +15,8 @@ from typing import Any, cast
 import pandas as pd
 
 from analysis import tables
-from analysis.findings import RunFacts, findings_for
-from results.summary_shape import Summary
+from analysis.findings import RunFacts, cut_short_notice, findings_for
+from results.summary_shape import FindingRow, Summary
 
 #: pool figures that are counts (a DataFrame holding a missing one stores them as floats)
 _COUNTS = frozenset(
@@ -192,3 +192,16 @@ def summarize(
     )
     summary.update(diagnosis.as_summary())
     return cast("Summary", summary)  # the keys above are Summary's
+
+
+def mark_cut_short(summary: Summary, reason: str) -> None:
+    """A summary written before its run was cut short (Locust's, at test stop): now it says
+    so, in ``cut_short`` and as its findings' notice, as one summarized late would."""
+    earlier = summary.get("cut_short")
+    why = f"{reason}; {earlier}" if earlier else reason
+    summary["complete"] = False
+    summary["cut_short"] = why
+    notice = cast("FindingRow", cut_short_notice(why).as_dict())
+    others = [f for f in summary.get("findings") or [] if f["id"] != notice["id"]]
+    critical = [f for f in others if f["severity"] == "critical"]
+    summary["findings"] = [*critical, notice, *(f for f in others if f not in critical)]

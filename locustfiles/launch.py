@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from analysis.summary import summarize
+from analysis.summary import mark_cut_short, summarize
 from client.config import TOKEN_ENV, split_userinfo
 from client.retry import RetryPolicy
 from client.settings import PoolSettings
@@ -351,10 +351,7 @@ def _finish(
             cut_short=cut_short or f"Locust wrote no results (exit codes {codes})",
         )
     elif cut_short is not None:
-        summary["complete"] = False
-        earlier = summary.get("cut_short")
-        reason = f"{cut_short} after {elapsed_s:.1f} s"
-        summary["cut_short"] = f"{reason}; {earlier}" if earlier else reason
+        mark_cut_short(summary, f"{cut_short} after {elapsed_s:.1f} s")
     folder.write_summary(summary)
     meta["ended_at"] = now_iso()
     meta["locust"]["exit_codes"] = codes

@@ -46,6 +46,8 @@ def test_sigterm_stops_locust_keeps_its_reports_and_exits_143(tmp_path: Path) ->
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["complete"] is False
     assert summary["cut_short"].startswith("interrupted (SIGTERM) after ")
+    notice = [f for f in summary["findings"] if f["id"] == "notices.cut_short"]
+    assert notice and notice[0]["evidence"]["figures"]["reason"] == summary["cut_short"]
     assert json.loads((run_dir / "meta.json").read_text())["ended_at"]
     assert f"run folder: {run_dir} (interrupted (SIGTERM))" in bench.output
 
