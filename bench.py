@@ -1,6 +1,6 @@
 """The harness's command line: ``python bench.py COMMAND --help`` for each command.
 
-``run``     the standard benchmark (the seed's tables) against the embedded mock or --target
+``run``     the standard benchmark (the seed's tables) on the embedded mock or --target
 ``sweep``   the weighted mix over a grid of pool settings × concurrency, in one run
 ``locust``  Locust users on the reference client, headless, one process or master + workers
 ``report``  rebuild a run folder's report (Markdown, HTML, PNGs, CSVs)
@@ -23,22 +23,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from analysis.gate_rules import CHANGE_METRICS, INCONCLUSIVE_CHOICES, Threshold
+from analysis.gates import GateResult, gate_failed
 from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
 from client.config import TOKEN_ENV
 from client.settings import ASYNC_TRANSPORTS
-from drivers import interrupts
+from drivers import gating, interrupts
+from drivers.exit_codes import ExitCode, meaning, worst
 from drivers.standard_run import ALL_PHASES, Outcome, RunOptions, execute
 from drivers.sweep import SweepSpec, parse_grid
-from drivers.target import INSECURE_WARNING, TargetUnreachable, target
-from drivers.terminal import print_summary
+from drivers.target import INSECURE_WARNING, TargetRefused, TargetUnreachable, target
+from drivers.terminal import print_gate, print_headline, print_summary
 from locustfiles.options import LOCUST_TRANSPORTS, parse_pool
 from mock_service.launcher import MockStartError
 from results import RunInputError, read_summary
 from results.redaction import redact_url, register_secret, register_url, scrub
 from workload.scenario import Scenario, ScenarioError, load_scenario
 
-EXIT_FAILED = 1  # an I/O or internal failure: the cause in one line, --debug for the traceback
-EXIT_BAD_INPUT = 2  # input the user can fix: one line naming it
+EXIT_FAILED = ExitCode.INTERNAL  # the harness failed: the cause in one line, --debug traceback
+EXIT_BAD_INPUT = ExitCode.BAD_INPUT  # input the user can fix: one line naming it
 
 
 class BadInput(Exception):
@@ -50,13 +53,17 @@ class BadInput(Exception):
     """
 
 
-#: what main() answers with exit 2 and one line; anything else is a failure (exit 1)
+#: what main() answers with exit 2 and one line; anything unforeseen is ours (exit 5)
 USER_ERRORS: tuple[type[Exception], ...] = (
     BadInput,
     ScenarioError,  # the scenario file
-    TargetUnreachable,  # --target does not answer, or its certificate is not trusted
     MockStartError,  # the embedded mock refused --profile, --accounts or the TLS files
-    RunInputError,  # a run folder that cannot be read (one from a newer harness too)
+    RunInputError,  # a run folder that cannot be read (one from a newer harness), a gate rule
+    TargetRefused,  # the target's certificate is not trusted, or it refused the credentials
+)
+#: what main() answers with exit 4 and one line: there was nothing to measure
+TARGET_ERRORS: tuple[type[Exception], ...] = (
+    TargetUnreachable,  # --target does not answer
 )
 
 
@@ -248,8 +255,38 @@ def _levels(text: str) -> tuple[int, ...]:
     return levels
 
 
+INCONCLUSIVE_HELP = (
+    "what a cell whose interval straddles its limit does to the exit code (default: {default})"
+)
+
+
+def _add_gate_flags(cmd: argparse.ArgumentParser, *, inconclusive: str, thresholds: bool) -> None:
+    """The gate's flags: thresholds (on commands that run load), verdict policy, CI outputs."""
+    if thresholds:
+        cmd.add_argument(
+            "--threshold",
+            action="append",
+            default=[],
+            metavar="RULE",
+            help="an absolute limit, repeatable, added to the scenario's [thresholds]: "
+            "'p95<200ms', 'error_rate<1%%', 'c=50:throughput>500', "
+            "'get_account_profile:p99<50ms'",
+        )
+    cmd.add_argument(
+        "--inconclusive",
+        choices=INCONCLUSIVE_CHOICES,
+        default=inconclusive,
+        help=INCONCLUSIVE_HELP.format(default=inconclusive),
+    )
+    cmd.add_argument("--junit", type=Path, metavar="FILE", help="write the gate as JUnit XML")
+    cmd.add_argument(
+        "--gate-json", type=Path, metavar="FILE", help="write the gate as JSON (docs/ci.md)"
+    )
+
+
 def _add_run_flags(cmd: argparse.ArgumentParser) -> None:
     """Flags shared by the commands that put load on a target and leave a run folder."""
+    _add_gate_flags(cmd, inconclusive="pass", thresholds=True)
     cmd.add_argument(
         "--scenario",
         metavar="FILE|NAME",
@@ -404,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     locust.add_argument("--label", default="locust", help="name in the run folder")
     locust.add_argument("--runs-dir", type=Path, default=Path("runs"), metavar="DIR")
     locust.add_argument("--no-report", action="store_true", help="skip the report at the end")
+    _add_gate_flags(locust, inconclusive="pass", thresholds=True)
 
     report = commands.add_parser("report", help="build a run folder's report")
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
@@ -415,9 +453,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--fail-on",
         metavar="RULES",
-        help='exit 1 when a cell breaks a threshold with significance, e.g. "p95:+10%%,'
-        'throughput:-5%%" (metrics: p50, p95, p99, throughput)',
+        help='exit 1 when a cell regresses past a limit, e.g. "p95:+10%%,throughput:-5%%,'
+        f'c=100:p99:+20%%" (metrics: {", ".join(CHANGE_METRICS)})',
     )
+    _add_gate_flags(compare, inconclusive="fail", thresholds=False)
     compare.add_argument(
         "--out", type=Path, metavar="DIR", help="default: CANDIDATE/compare-<baseline name>"
     )
@@ -433,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='exit 1 when the newest run starts a change point past a limit, e.g. "p95:+10%%,'
         'throughput:-5%%"',
     )
+    _add_gate_flags(history, inconclusive="fail", thresholds=False)
 
     demo_cmd = commands.add_parser("demo", help="walk the client through every operation once")
     _add_target_flags(demo_cmd)
@@ -464,10 +504,58 @@ def _options(args: argparse.Namespace, scenario: Scenario, **changes: Any) -> Ru
 
 def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, quick=args.quick)
+    thresholds = gating.thresholds_of(scenario, args.threshold)
+    levels = scenario.throughput.concurrency if "throughput" in args.phases else ()
+    ops = gating.measured_operations(scenario, latency_phase="latency" in args.phases)
+    gating.check(thresholds, operations=ops, levels=levels)
     options = _options(
         args, scenario, phases=args.phases, rate=args.rate, rate_duration_s=args.rate_duration
     )
-    return report_after_run(execute(options), wanted=not args.no_report)
+    return _gated_run(args, execute(options), thresholds)
+
+
+def _gated_run(args: argparse.Namespace, outcome: Outcome, thresholds: Sequence[Threshold]) -> int:
+    """Judge the run's thresholds, build its report, end with the verdict and the CI files."""
+    results: tuple[GateResult, ...] = ()
+    if outcome.kept:
+        results = gating.judge_run(outcome.run_dir, thresholds, args.inconclusive)
+    code = report_after_run(outcome, wanted=not args.no_report)
+    if outcome.kept:
+        print_headline(read_summary(outcome.run_dir), results, args.inconclusive)
+    if results and gate_failed(results, args.inconclusive):
+        code = worst(code, ExitCode.GATE_FAILED)
+    complete = bool(outcome.kept and read_summary(outcome.run_dir).get("complete", True))
+    inputs = (outcome.run_dir,) if outcome.kept else ()
+    _ci_outputs(args, results, code, inputs, complete)
+    return code
+
+
+def _ci_outputs(
+    args: argparse.Namespace,
+    results: Sequence[GateResult],
+    code: int,
+    inputs: Sequence[Path],
+    complete: bool = True,
+) -> None:
+    """``--junit`` and ``--gate-json``, when asked (also for a run cut short)."""
+    from reports.ci_outputs import gate_document, write_gate_json, write_junit
+
+    problem = None if complete else "the run was cut short"
+    if code not in (ExitCode.OK, ExitCode.GATE_FAILED):
+        problem = f"exit {int(code)}: {meaning(code)}"
+    if args.junit is not None:
+        path = write_junit(args.junit, args.command, results, args.inconclusive, problem)
+        print(f"junit: {path}")
+    if args.gate_json is not None:
+        document = gate_document(
+            args.command,
+            results,
+            args.inconclusive,
+            exit_code=int(code),
+            inputs=inputs,
+            complete=complete,
+        )
+        print(f"gate json: {write_gate_json(args.gate_json, document)}")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -480,8 +568,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     if args.label is None:
         args.label = "sweep"
+    thresholds = gating.thresholds_of(scenario, args.threshold)
+    ops = gating.measured_operations(scenario, latency_phase=False)
+    gating.check(thresholds, operations=ops, levels=spec.concurrency)
     outcome = execute(_options(args, scenario, sweep=spec))
-    return report_after_run(outcome, wanted=not args.no_report)
+    return _gated_run(args, outcome, thresholds)
 
 
 def report_after_run(outcome: Outcome, *, wanted: bool) -> int:
@@ -565,6 +656,11 @@ def cmd_locust(args: argparse.Namespace) -> int:
 
     if not args.pool.verify:
         print(INSECURE_WARNING, file=sys.stderr)
+    scenario = load_scenario(args.scenario)
+    thresholds = gating.thresholds_of(scenario, args.threshold)
+    levels = scenario.throughput.concurrency if args.shape else (args.users,)
+    ops = gating.measured_operations(scenario, latency_phase=False)
+    gating.check(thresholds, operations=ops, levels=levels)
     try:
         run_dir = run_locust(
             LocustRun(
@@ -587,13 +683,28 @@ def cmd_locust(args: argparse.Namespace) -> int:
         )
     except RunInterrupted as interrupted:
         print(f"run folder: {interrupted.run_dir} ({interrupts.reason(interrupted.signum)})")
-        return interrupts.exit_code(interrupted.signum)
+        code = interrupts.exit_code(interrupted.signum)
+        results = gating.judge_run(interrupted.run_dir, thresholds, args.inconclusive)
+        _ci_outputs(args, results, code, (interrupted.run_dir,), complete=False)
+        return code
     summary = read_summary(run_dir)
     print_summary(summary)
     print(f"\nrun folder: {run_dir}")
+    results = gating.judge_run(run_dir, thresholds, args.inconclusive)
     if not args.no_report:
         cmd_report(argparse.Namespace(run_dir=run_dir, out=None))
-    return 0 if summary.get("complete", True) else 1
+    figures: dict[str, Any] = dict(summary.get("headline") or {})
+    if figures.get("requests") and figures["requests"] == figures.get("errors"):
+        code = ExitCode.TARGET_FAILED  # every measured request failed
+    elif not summary.get("complete", True):
+        code = ExitCode.INTERNAL  # Locust itself failed or overran: the summary says how
+    else:
+        code = ExitCode.OK
+    print_headline(summary, results, args.inconclusive)
+    if gate_failed(results, args.inconclusive):
+        code = worst(code, ExitCode.GATE_FAILED)
+    _ci_outputs(args, results, code, (run_dir,), complete=bool(summary.get("complete", True)))
+    return code
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -611,21 +722,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from reports import ReportInputError, compare_runs
 
     try:
-        result = compare_runs(args.baseline, args.candidate, fail_on=args.fail_on, out_dir=args.out)
+        result = compare_runs(
+            args.baseline,
+            args.candidate,
+            fail_on=args.fail_on,
+            out_dir=args.out,
+            inconclusive=args.inconclusive,
+        )
     except ReportInputError as error:  # a folder that is not a run, runs that do not compare
         raise BadInput(str(error)) from error
     verdicts = result.frame()
-    counts = verdicts["verdict"].value_counts().to_dict() if len(verdicts) else {}
-    print(", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())) or "no cells")
-    for v in result.failures:
-        print(
-            f"FAIL {v.cell} {v.metric}: {v.baseline:.1f} -> {v.candidate:.1f} {v.unit} "
-            f"({v.change:+.1%}, 95% CI {v.ci_low:+.1%} .. {v.ci_high:+.1%})"
-        )
+    tally = verdicts["verdict"].value_counts().to_dict() if len(verdicts) else {}
+    print(", ".join(f"{n} {verdict}" for verdict, n in sorted(tally.items())) or "no cells")
     for change, found in (("+", result.findings.appeared), ("-", result.findings.disappeared)):
         for finding in found:
             print(f"finding {change} [{finding.severity}] {finding.title}")
     print(f"compare: {result.paths.html}\n         {result.paths.markdown}")
+    print_gate(result.gates, result.inconclusive)
+    _ci_outputs(args, result.gates, result.exit_code, (args.baseline, args.candidate))
     return result.exit_code
 
 
@@ -640,6 +754,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             scenario=args.scenario,
             fail_on_change=args.fail_on_change,
             out_dir=args.out,
+            inconclusive=args.inconclusive,
         )
     except ReportInputError as error:  # not a folder of runs, a gate that does not read
         raise BadInput(str(error)) from error
@@ -647,12 +762,9 @@ def cmd_history(args: argparse.Namespace) -> int:
     for skipped in result.skipped:
         print(f"skipped {skipped.path.name}: {skipped.why}")
     print(f"{len(result.changes)} change point(s)")
-    for c in result.failures:
-        print(
-            f"FAIL {c.cell} {c.metric}: {c.before:.1f} -> {c.after:.1f} ({c.change:+.1%}, "
-            f"p={c.p_value:.3g}) starts at the newest run {c.run}"
-        )
     print(f"history: {result.paths.html}\n         {result.paths.markdown}")
+    print_gate(result.gates, result.inconclusive)
+    _ci_outputs(args, result.gates, result.exit_code, tuple(r.path for r in result.runs))
     return result.exit_code
 
 
@@ -669,10 +781,11 @@ COMMANDS = {
 
 def _failed(args: argparse.Namespace, error: Exception, code: int) -> int:
     """One line on stderr naming the problem (scrubbed of secrets), after the traceback
-    with --debug; exit 2 for the user's input, 1 for a failure with its cause."""
+    with --debug; ``code`` is the exit code (2 the user's input, 4 the target, 5 ours)."""
     if args.debug:
         print(scrub("".join(traceback.format_exception(error))), file=sys.stderr, end="")
-    if code == EXIT_BAD_INPUT:
+    _ci_outputs_of_nothing(args, code)
+    if code in (EXIT_BAD_INPUT, ExitCode.TARGET_FAILED):
         text = str(error)
     else:  # an OSError names its file and errno (a full disk); anything else is a bug
         text = str(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
@@ -682,9 +795,21 @@ def _failed(args: argparse.Namespace, error: Exception, code: int) -> int:
     return code
 
 
+def _ci_outputs_of_nothing(args: argparse.Namespace, code: int) -> None:
+    """A command that ended before any verdict still leaves the CI files it was asked for,
+    saying why: a pipeline shows an error, not a missing file."""
+    if getattr(args, "junit", None) is None and getattr(args, "gate_json", None) is None:
+        return
+    try:
+        _ci_outputs(args, (), code, (), complete=False)
+    except OSError as error:  # the failure being reported may be this very disk
+        print(f"bench.py {args.command}: CI files not written: {error}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Exit codes: 0 done, 1 a failure (I/O, the harness itself, a run cut short, a --fail-on
-    gate), 2 bad input, 3 the target failed the preflight, 130/143 interrupted."""
+    """Exit codes (drivers.exit_codes, docs/bench.md): 0 every gate passed, 1 a gate or
+    threshold failed, 2 bad input, 3 preflight refused the target, 4 the target could not
+    be measured, 5 the harness failed; 130/143 interrupted."""
     args = build_parser().parse_args(argv)
     _resolve_secrets(args)
     try:
@@ -693,6 +818,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return COMMANDS[args.command](args)
     except USER_ERRORS as error:
         return _failed(args, error, EXIT_BAD_INPUT)
+    except TARGET_ERRORS as error:
+        return _failed(args, error, ExitCode.TARGET_FAILED)
     except Exception as error:  # a full disk mid-run, or a bug: the cause, not "bad input"
         return _failed(args, error, EXIT_FAILED)
     except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM as interrupts.Terminated

@@ -12,7 +12,7 @@ Finding, ordering and reading the runs is ``reports.history``'s job.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,11 +20,10 @@ import pandas as pd
 
 from analysis import changepoints, tables
 from analysis.bootstrap import DRAWS, interval, percentile_draws, throughput_draws
+from analysis.gate_rules import FAIL, THROUGHPUT, ChangeRule
+from analysis.gates import GateResult, judge_change, rules_for
 from analysis.verdicts import (
     QUANTILE,
-    THROUGHPUT,
-    FailRule,
-    breaks,
     operation_latencies,
     rate,
     window_counts,
@@ -154,7 +153,7 @@ def history_frame(measured: Sequence[tuple[Release, list[dict[str, Any]]]]) -> p
 
 
 def find_changes(
-    frame: pd.DataFrame, runs: Sequence[str], rules: tuple[FailRule, ...], seed: int = 0
+    frame: pd.DataFrame, runs: Sequence[str], rules: Sequence[ChangeRule], seed: int = 0
 ) -> list[Change]:
     """Change points of every series (``runs``: the run names in history order); ``fails``
     when the newest run starts a regression past a rule."""
@@ -167,7 +166,14 @@ def find_changes(
             at = int(idx[point.index])
             change = point.change
             regression = (change < 0) if metric == THROUGHPUT else (change > 0)
-            fails = at == newest and regression and breaks(rules, str(metric), change)
+            fails = (
+                at == newest
+                and regression
+                and any(
+                    rule.broken_by(str(metric), change)
+                    for rule in rules_for(rules, str(metric), str(cell), str(group))
+                )
+            )
             found.append(
                 Change(
                     str(group),
@@ -185,3 +191,40 @@ def find_changes(
                 )
             )
     return found
+
+
+def history_gate(
+    frame: pd.DataFrame, changes: Sequence[Change], rules: Sequence[ChangeRule], newest: int
+) -> tuple[GateResult, ...]:
+    """``--fail-on-change`` cell by cell: the newest run against the one before it.
+
+    A cell fails when the newest run starts a change point past its rule; otherwise it
+    passes when the newest run's interval, relative to the run before, rules out a
+    regression that large, and is inconclusive (with the change it could detect) when not.
+    """
+    if not rules or newest < 1 or frame.empty:
+        return ()
+    failing = {(c.group, c.cell, c.metric) for c in changes if c.fails}
+    out = []
+    for (group, cell, metric), series in frame.groupby(["group", "cell", "metric"], sort=False):
+        applying = rules_for(rules, str(metric), str(cell), str(group))
+        rows = series.set_index("index")
+        if not applying or newest not in rows.index or newest - 1 not in rows.index:
+            continue
+        now, before = rows.loc[newest], float(rows.loc[newest - 1, "value"])
+        if not before > 0:
+            continue
+        change = float(now["value"]) / before - 1
+        low, high = float(now["ci_low"]) / before - 1, float(now["ci_high"]) / before - 1
+        failed = (str(group), str(cell), str(metric)) in failing
+        for rule in applying:
+            # only a change point fails: the series test weighs run-to-run noise, which this
+            # one step's interval (the newest run's, against a point) does not
+            cell_ = (str(cell), str(metric), change, low, high, False)
+            result = judge_change("history", rule, *cell_)
+            if failed:  # the change point is the evidence, whatever this one step shows
+                result = replace(
+                    result, outcome=FAIL, detail="the newest run starts a change point"
+                )
+            out.append(result)
+    return tuple(out)

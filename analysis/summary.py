@@ -191,6 +191,7 @@ def summarize(
         samples, steps, health=summary.get("generator_health") or (), facts=facts
     )
     summary.update(diagnosis.as_summary())
+    summary["headline"] = tables.headline(samples, windows)
     return cast("Summary", summary)  # the keys above are Summary's
 
 

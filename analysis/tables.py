@@ -14,6 +14,7 @@ counts include failures; a window's throughput counts the requests that
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -67,6 +68,10 @@ KIND_PHASES: Mapping[str, tuple[str, str]] = {
     "sweep": ("sweep", "sweep"),
     "locust": ("locust", "locust"),
 }
+
+#: every run kind's measured phases: the headline and the thresholds judge these requests
+#: (pooling, batch and open-loop phases measure deliberate patterns, not the service's load)
+MEASURED_PHASES: tuple[str, ...] = tuple(dict.fromkeys(p for v in KIND_PHASES.values() for p in v))
 
 #: phases whose windows are closed loops: ``concurrency`` workers, numbered 1..concurrency in
 #: the samples' ``worker`` column (0: not recorded, as in runs made before it was)
@@ -659,3 +664,26 @@ def histogram_table(histograms: Mapping[str, Any]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+def headline(samples: pd.DataFrame, windows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The verdict first: every measured request's error rate and percentile set, and the
+    peak window's throughput (the first line of the terminal's last block and the report)."""
+    phase = samples["phase"].astype(str).to_numpy() if len(samples) else np.zeros(0, str)
+    measured = np.isin(phase, MEASURED_PHASES)
+    failed = is_error(samples) if len(samples) else np.zeros(0, bool)
+    n, k = int(measured.sum()), int((measured & failed).sum())
+    ok = samples["latency_ns"].to_numpy()[measured & ~failed] if len(samples) else np.zeros(0)
+    loaded = [w for w in windows if w.get("phase") in MEASURED_PHASES]
+    peak = max(loaded, key=lambda w: float(w.get("requests_per_s") or 0), default=None)
+    return {
+        "requests": n,
+        "errors": k,
+        "error_rate": k / n if n else None,
+        **{
+            column: (None if math.isnan(v) else float(v))
+            for column, v in zip(PERCENTILE_COLUMNS, percentiles_ms(ok), strict=True)
+        },
+        "peak_rps": float(peak["requests_per_s"]) if peak else None,
+        "peak_window": window_name(peak) if peak else None,
+    }

@@ -14,8 +14,7 @@ Everything here takes loaded runs (``results.Run``) and reads no file itself.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,73 +29,25 @@ from analysis.bootstrap import (
     percentile_draws,
     throughput_draws,
 )
+from analysis.gate_rules import CHANGE_METRICS, THROUGHPUT
 from client.metrics import PERCENTILE_NAMES, PERCENTILES
 from results import Run
-from results.errors import RunInputError
 from workload import operations
 
 #: a change smaller than this (a fraction) is "no significant change", whatever its interval
 PRACTICAL = 0.02
-THROUGHPUT = "throughput"
 #: a cell's metrics: the percentile set (``p50`` ...), then throughput
-METRICS: tuple[str, ...] = (*PERCENTILE_NAMES, THROUGHPUT)
+METRICS = CHANGE_METRICS
 #: latency metric -> the quantile (0..1) it takes
 QUANTILE: Mapping[str, float] = {
     name: p / 100 for name, p in zip(PERCENTILE_NAMES, PERCENTILES, strict=True)
 }
-FAIL_ON_FORM = '"p95:+10%,throughput:-5%"'
 REGRESSED, IMPROVED, SAME, TOO_FEW = (
     "regressed",
     "improved",
     "no significant change",
     "too few samples",
 )
-_RULE = re.compile(rf"^({'|'.join(map(re.escape, METRICS))}):([+-]?)(\d+(?:\.\d+)?)%$")
-
-
-class FailOnError(RunInputError):
-    """A gate rule that does not read; the message is one line naming the flag and the form
-    (an input error, as an unusable run folder is: ``bench.py`` exits 2)."""
-
-
-@dataclass(frozen=True)
-class FailRule:
-    """Fail when ``metric`` regressed (significantly) by more than ``threshold`` (a fraction)."""
-
-    metric: str
-    threshold: float
-
-    def __str__(self) -> str:
-        sign = "-" if self.metric == THROUGHPUT else "+"
-        return f"{self.metric}:{sign}{self.threshold:.0%}"
-
-    def broken_by(self, metric: str, change: float) -> bool:
-        """Whether a regression of ``metric`` by ``change`` (a fraction) goes past this rule."""
-        return metric == self.metric and abs(change) > self.threshold
-
-
-def parse_fail_on(text: str | None, flag: str = "--fail-on") -> tuple[FailRule, ...]:
-    """``"p95:+10%,throughput:-5%"`` -> rules; raises FailOnError naming ``flag`` and the form."""
-    if text is None or not text.strip():
-        return ()
-    rules = []
-    for item in text.split(","):
-        match = _RULE.match(item.strip().replace(" ", ""))
-        if not match:
-            raise FailOnError(
-                f"{flag}: cannot read {item.strip()!r}; expected METRIC:±N% items such as "
-                f"{FAIL_ON_FORM} (metrics: {', '.join(METRICS)})"
-            )
-        metric, sign, number = match.groups()
-        wrong = "+" if metric == THROUGHPUT else "-"
-        if sign == wrong:
-            direction = "a drop (-N%)" if metric == THROUGHPUT else "a rise (+N%)"
-            raise FailOnError(
-                f"{flag}: {item.strip()!r}: a {metric} regression is {direction}; "
-                f"expected a form such as {FAIL_ON_FORM}"
-            )
-        rules.append(FailRule(metric, float(number) / 100))
-    return tuple(rules)
 
 
 @dataclass(frozen=True)
@@ -115,7 +66,6 @@ class Verdict:
     ci_low: float
     ci_high: float
     verdict: str
-    fails: bool
     n_baseline: int
     n_candidate: int
 
@@ -262,16 +212,9 @@ def _throughput_cell(
     }
 
 
-def breaks(rules: Iterable[FailRule], metric: str, change: float) -> bool:
-    """Whether a significant regression of ``metric`` by ``change`` goes past any rule."""
-    return any(rule.broken_by(metric, change) for rule in rules)
-
-
-def compare_cells(
-    base: Run, cand: Run, rules: tuple[FailRule, ...] = (), seed: int = 0
-) -> tuple[Verdict, ...]:
-    """Every cell both runs (of one kind) measured, with its verdict and gate result;
-    empty when they share none."""
+def compare_cells(base: Run, cand: Run, seed: int = 0) -> tuple[Verdict, ...]:
+    """Every cell both runs (of one kind) measured, with its verdict; empty when they share
+    none (:func:`analysis.gates.gate_cells` judges them against the rules)."""
     rng = np.random.default_rng(seed)
     b_ops, c_ops = operation_latencies(base), operation_latencies(cand)
     rows = []
@@ -286,10 +229,4 @@ def compare_cells(
         rows += _percentile_cells(
             window_latencies(base, bw), window_latencies(cand, cw), rng, **cell
         )
-    return tuple(
-        Verdict(
-            **row,
-            fails=row["verdict"] == REGRESSED and breaks(rules, row["metric"], row["change"]),
-        )
-        for row in rows
-    )
+    return tuple(Verdict(**row) for row in rows)

@@ -21,8 +21,15 @@ from client.histogram import LatencyHistogram
 #: history's series derive from it (``analysis.tables``); client/ is the bottom layer, so
 #: it lives here, where the running metrics need it first.
 PERCENTILES: tuple[int, ...] = (50, 95, 99)
+
+
+def percentile_name(p: float) -> str:
+    """``p50``, ``p99.9``: how tables, comparisons and gates name a percentile."""
+    return f"p{p:g}"
+
+
 #: their names as tables, comparisons and gates say them: ``p50``, ``p95``, ``p99``
-PERCENTILE_NAMES: tuple[str, ...] = tuple(f"p{p:g}" for p in PERCENTILES)
+PERCENTILE_NAMES: tuple[str, ...] = tuple(percentile_name(p) for p in PERCENTILES)
 
 
 @dataclass(slots=True)

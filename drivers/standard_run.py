@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from analysis.summary import summarize
 from client import PoolSettings, RetryPolicy
 from drivers import interrupts, phases
+from drivers.exit_codes import ExitCode
 from drivers.loops import TargetDown
 from drivers.mix import delete_accounts
 from drivers.preflight import PreflightFailed, preflight
@@ -34,7 +35,7 @@ from workload.scenario import Scenario
 
 ALL_PHASES = ("latency", "throughput", "pooling", "batch")
 
-EXIT_OK, EXIT_CUT_SHORT, EXIT_PREFLIGHT = 0, 1, 3  # 130/143: drivers.interrupts
+EXIT_OK, EXIT_PREFLIGHT, EXIT_TARGET = ExitCode.OK, ExitCode.PREFLIGHT, ExitCode.TARGET_FAILED
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ async def _run(url: str, options: RunOptions, folder: RunFolder, meta: dict[str,
         client_kwargs={"token": options.token} if options.token else {},
     )
     cut_short: str | None = None
-    exit_code = EXIT_OK
+    exit_code: int = EXIT_OK
     ctx.client = ctx.new_client()
     with interrupts.SigtermCancels() as stop:  # a second SIGTERM waits for _finish
         try:
@@ -169,11 +170,14 @@ async def _run(url: str, options: RunOptions, folder: RunFolder, meta: dict[str,
         except PreflightFailed as error:
             cut_short, exit_code = str(error), EXIT_PREFLIGHT
         except TargetDown as error:
-            cut_short, exit_code = str(error), EXIT_CUT_SHORT
+            cut_short, exit_code = str(error), EXIT_TARGET
         except (asyncio.CancelledError, KeyboardInterrupt) as error:
             signum = stop.signal_of(error)
             cut_short, exit_code = interrupts.reason(signum), interrupts.exit_code(signum)
         summary = _finish(ctx, folder, meta, cut_short)
+    headline = summary.get("headline")
+    if exit_code == EXIT_OK and headline and headline["requests"] == headline["errors"] > 0:
+        exit_code = EXIT_TARGET  # every measured request failed: nothing of the service measured
     return Outcome(folder.path, summary, exit_code)
 
 

@@ -39,7 +39,12 @@ PROBE_TIMEOUT_S = 10.0
 
 
 class TargetUnreachable(RuntimeError):
-    """The target does not answer ``/health``: wrong URL, down, or TLS not trusted."""
+    """The target does not answer ``/health``: wrong URL, or down (``bench.py`` exits 4)."""
+
+
+class TargetRefused(RuntimeError):
+    """The target answered but refused what we brought: its certificate is not trusted, or
+    it refused the credentials. The user fixes the input (``--ca-cert``, the token): exit 2."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,8 @@ def target(
 
 
 def describe(url: str, pool: PoolSettings, token: str | None) -> dict[str, Any]:
-    """What the target says about itself; raises :class:`TargetUnreachable` when it can't say."""
+    """What the target says about itself; raises :class:`TargetUnreachable` or
+    :class:`TargetRefused` when it can't say."""
     probe_pool = dataclasses.replace(pool, transport="httpx", mode="pooled", http2=False)
     client = SyncAccountClient(
         url,
@@ -132,9 +138,9 @@ def describe(url: str, pool: PoolSettings, token: str | None) -> dict[str, Any]:
         try:
             health = client.health_check()
         except AccountTLSError as error:
-            raise TargetUnreachable(f"--target {shown}: {error}") from None
+            raise TargetRefused(f"--target {shown}: {error}") from None
         except AccountAuthError as error:
-            raise TargetUnreachable(
+            raise TargetRefused(
                 f"--target {shown} refused the credentials on /health (HTTP {error.status}): "
                 + CREDENTIALS_HINT
             ) from None

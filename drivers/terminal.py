@@ -7,8 +7,15 @@ only prints them.
 from __future__ import annotations
 
 import sys
+import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
+
+from analysis.findings import SEVERITIES
+from analysis.gate_rules import Inconclusive
+from analysis.gates import GateResult, counts, gate_failed
+from client.metrics import PERCENTILE_NAMES
 
 
 def print_summary(summary: Mapping[str, Any], out: TextIO = sys.stdout) -> None:
@@ -140,3 +147,70 @@ def _ms_or(value: float | None) -> str:
 
 def _ms(value: float) -> str:
     return f"{value:.0f}ms" if value >= 10 else f"{value:.1f}ms"
+
+
+#: the terminal the verdict is wrapped for
+WIDTH = 80
+
+
+def print_headline(
+    summary: Mapping[str, Any],
+    results: Sequence[GateResult] = (),
+    inconclusive: Inconclusive = "pass",
+    out: TextIO | None = None,
+) -> None:
+    """The verdict, last: the run's headline figures, each threshold with its verdict, and
+    the findings by severity; what a person reads first when the run ends."""
+    out = out or sys.stdout  # looked up now: a test's capture replaces it
+    print("\nVerdict", file=out)
+    for line in headline_lines(summary, results, inconclusive):
+        print(textwrap.fill(line, WIDTH, subsequent_indent="    "), file=out)
+
+
+def headline_lines(
+    summary: Mapping[str, Any], results: Sequence[GateResult], inconclusive: Inconclusive
+) -> list[str]:
+    figures = summary.get("headline") or {}
+    lines = []
+    if figures.get("peak_rps") is not None:
+        lines.append(f"  peak {figures['peak_rps']:,.0f} req/s ({figures['peak_window']})")
+    latency = ", ".join(f"{name} {_ms_or(figures.get(f'{name}_ms'))}" for name in PERCENTILE_NAMES)
+    if figures.get("requests"):
+        rate = figures.get("error_rate") or 0.0
+        lines.append(f"  {latency}; errors {rate:.2%} of {figures['requests']:,} measured requests")
+    by_severity = Counter(f["severity"] for f in summary.get("findings") or [])
+    found = ", ".join(f"{n} {sev}" for sev in SEVERITIES if (n := by_severity.get(sev)))
+    lines.append(f"  findings: {found or 'none'}")
+    return lines + gate_lines(results, inconclusive)
+
+
+def print_gate(
+    results: Sequence[GateResult], inconclusive: Inconclusive, out: TextIO | None = None
+) -> None:
+    """compare's and history's last block: the gate's verdict and each gated cell."""
+    out = out or sys.stdout
+    print("\nGate", file=out)
+    lines = gate_lines(results, inconclusive, show_passed=False)  # the report lists them all
+    for line in lines or ["  no gate (no --fail-on rule)"]:
+        print(textwrap.fill(line, WIDTH, subsequent_indent="    "), file=out)
+
+
+def gate_lines(
+    results: Sequence[GateResult], inconclusive: Inconclusive, *, show_passed: bool = True
+) -> list[str]:
+    if not results:
+        return []
+    tally = counts(results)
+    verdict = "FAILED" if gate_failed(results, inconclusive) else "passed"
+    lines = [
+        f"  gate {verdict}: "
+        + ", ".join(f"{n} {outcome}" for outcome, n in tally.items() if n)
+        + f" (inconclusive counts as {inconclusive})"
+    ]
+    if tally["inconclusive"] and inconclusive == "pass":
+        lines.append(
+            "  warning: an inconclusive cell's interval straddles its limit: the run could "
+            "not tell; a longer run narrows it (--inconclusive fail makes it fail)"
+        )
+    shown = [r for r in results if show_passed or r.outcome != "pass"]
+    return lines + [f"  {r.describe()}" for r in shown]

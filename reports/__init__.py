@@ -6,19 +6,20 @@ compares two runs cell by cell with bootstrap confidence intervals and
 gates on ``--fail-on`` thresholds. Both read only the run folder's files.
 """
 
-from analysis.verdicts import FailRule, Verdict, parse_fail_on
+from analysis.gate_rules import ChangeRule, parse_changes
+from analysis.verdicts import Verdict
 from reports.build import ReportPaths, build_report
 from reports.compare_report import ComparePaths, CompareResult, compare_runs
 from reports.errors import ReportInputError
 
 __all__ = [
+    "ChangeRule",
     "ComparePaths",
     "CompareResult",
-    "FailRule",
     "ReportInputError",
     "ReportPaths",
     "Verdict",
     "build_report",
     "compare_runs",
-    "parse_fail_on",
+    "parse_changes",
 ]

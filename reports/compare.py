@@ -12,22 +12,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.findings import Finding
-from analysis.verdicts import FailRule, Verdict, compare_cells
+from analysis.verdicts import Verdict, compare_cells
 from reports.errors import ReportInputError
 from reports.report_data import run_findings
 from results import Run
 
 
-def compare(
-    base: Run, cand: Run, rules: tuple[FailRule, ...] = (), seed: int = 0
-) -> tuple[Verdict, ...]:
-    """Every comparable cell of two runs of the same kind, with its verdict and gate result."""
+def compare(base: Run, cand: Run, seed: int = 0) -> tuple[Verdict, ...]:
+    """Every comparable cell of two runs of the same kind, with its verdict."""
     if base.kind != cand.kind:
         raise ReportInputError(
             f"cannot compare a {base.kind!r} run ({base.path}) with a {cand.kind!r} run "
             f"({cand.path}): compare runs of the same kind"
         )
-    verdicts = compare_cells(base, cand, rules, seed)
+    verdicts = compare_cells(base, cand, seed)
     if not verdicts:
         raise ReportInputError(
             f"{base.path} and {cand.path} share no operation or concurrency level to compare"

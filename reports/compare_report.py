@@ -9,7 +9,9 @@ import pandas as pd
 
 from analysis import tables
 from analysis.bootstrap import DRAWS, LEVEL
-from analysis.verdicts import IMPROVED, PRACTICAL, REGRESSED, FailRule, Verdict, parse_fail_on
+from analysis.gate_rules import FAIL, ChangeRule, Inconclusive, parse_changes
+from analysis.gates import GateResult, gate_cells, gate_failed
+from analysis.verdicts import IMPROVED, PRACTICAL, REGRESSED, Verdict
 from reports import plots
 from reports.build import header, write_document
 from reports.compare import (
@@ -20,6 +22,7 @@ from reports.compare import (
     verdict_frame,
 )
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
+from reports.gate_view import gate_blocks
 from results import Run, load_run
 from results.run_folder import write_text
 from workload import operations
@@ -38,20 +41,40 @@ class ComparePaths:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """``exit_code``: 0 fine, 1 a cell broke a --fail-on threshold with significance."""
+    """``exit_code``: 0 the gate passed (or there is none), 1 it failed: a cell broke a
+    ``--fail-on`` rule, or was inconclusive under ``inconclusive="fail"``."""
 
     exit_code: int
     paths: ComparePaths
     verdicts: tuple[Verdict, ...]
-    rules: tuple[FailRule, ...]
+    rules: tuple[ChangeRule, ...]
     findings: FindingsDiff = NO_FINDINGS_CHANGE
+    gates: tuple[GateResult, ...] = ()
+    inconclusive: Inconclusive = "fail"
 
     @property
-    def failures(self) -> tuple[Verdict, ...]:
-        return tuple(v for v in self.verdicts if v.fails)
+    def failures(self) -> tuple[GateResult, ...]:
+        return tuple(g for g in self.gates if g.outcome == FAIL)
 
     def frame(self) -> pd.DataFrame:
-        return verdict_frame(self.verdicts)
+        return gated_frame(self.verdicts, self.gates)
+
+
+def gated_frame(verdicts: tuple[Verdict, ...], gates: tuple[GateResult, ...]) -> pd.DataFrame:
+    """The verdicts, with each cell's gate outcome (``gate``, empty: not gated) and ``fails``."""
+    frame = verdict_frame(verdicts)
+    worst: dict[tuple[str, str], str] = {}
+    rank = {"fail": 2, "inconclusive": 1, "pass": 0}
+    for g in gates:
+        key = (g.key, g.statistic)
+        if rank[g.outcome] >= rank.get(worst.get(key, "pass"), 0):
+            worst[key] = g.outcome
+    if frame.empty:
+        return frame.assign(gate=[], fails=[])
+    pairs = list(zip(frame["key"], frame["metric"], strict=True))
+    frame["gate"] = [worst.get(pair, "") for pair in pairs]
+    frame["fails"] = frame["gate"] == FAIL
+    return frame
 
 
 RULE_TEXT = (
@@ -90,8 +113,7 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
         for lo, hi in zip(out["ci_low"], out["ci_high"], strict=True)
     ]
     out["verdict"] = [
-        v + (" ✗ fails gate" if f else "")
-        for v, f in zip(out["verdict"], out["fails"], strict=True)
+        v + (f" · gate: {g}" if g else "") for v, g in zip(out["verdict"], out["gate"], strict=True)
     ]
     return out
 
@@ -188,32 +210,24 @@ def compare_document(
     base: Run,
     cand: Run,
     verdicts: tuple[Verdict, ...],
-    rules: tuple[FailRule, ...],
+    gates: tuple[GateResult, ...],
+    inconclusive: Inconclusive,
     out: Path,
     findings: FindingsDiff | None = None,
 ) -> Document:
-    frame = verdict_frame(verdicts)
+    frame = gated_frame(verdicts, gates)
     counts = frame["verdict"].value_counts()
-    failures = frame[frame["fails"]]
     shown = _display(frame)
     warnings: list[Callout] = []
-    if rules:
-        gate = ", ".join(str(r) for r in rules)
-        if failures.empty:
-            warnings.append(Callout(f"Gate `--fail-on {gate}`: passed.", "ok"))
-        else:
-            cells = "; ".join(
-                f"{r.cell} {r.metric} {r.change:+.1%}" for r in failures.head(5).itertuples()
-            )
-            if len(failures) > 5:
-                cells += f"; and {len(failures) - 5} more"
-            warnings.append(Callout(f"Gate `--fail-on {gate}`: **failed** ({cells}).", "warning"))
     worse, better = int(counts.get(REGRESSED, 0)), int(counts.get(IMPROVED, 0))
     summary = (
         f"{worse} regressed, {better} improved, {len(frame) - worse - better} without a "
         f"significant change (of {len(frame)} cells)."
     )
-    sections = [Section("Verdicts", "verdicts", (Text(summary), Text(RULE_TEXT)))]
+    sections = []
+    if gates:
+        sections.append(Section("Gate", "gate", gate_blocks(gates, inconclusive, "Gate --fail-on")))
+    sections.append(Section("Verdicts", "verdicts", (Text(summary), Text(RULE_TEXT))))
     if findings is not None:
         sections.append(_findings_section(findings))
     for group, title, anchor in (
@@ -292,23 +306,26 @@ def compare_runs(
     fail_on: str | None = None,
     out_dir: Path | None = None,
     seed: int = 0,
+    inconclusive: Inconclusive = "fail",
 ) -> CompareResult:
-    """Compare two run folders; see analysis.verdicts for the rule. Raises ReportInputError."""
-    rules = parse_fail_on(fail_on)
+    """Compare two run folders; see analysis.verdicts for the rule and analysis.gates for the
+    gate. Raises ReportInputError."""
+    rules = parse_changes(fail_on)
     base, cand = load_run(baseline), load_run(candidate)
-    verdicts = compare(base, cand, rules, seed=seed)
+    verdicts = compare(base, cand, seed=seed)
+    gates = gate_cells(verdicts, rules)
     out = Path(out_dir) if out_dir is not None else cand.path / f"compare-{base.name}"
     out.mkdir(parents=True, exist_ok=True)
     diff = findings_diff(base, cand)
-    doc = compare_document(base, cand, verdicts, rules, out, diff)
+    doc = compare_document(base, cand, verdicts, gates, inconclusive, out, diff)
     md, page, _ = write_document(doc, out, "compare")
     csv = out / "compare.csv"
-    write_text(csv, verdict_frame(verdicts).to_csv(index=False))
+    write_text(csv, gated_frame(verdicts, gates).to_csv(index=False))
     for table in doc.tables():  # the verdict rows live in compare.csv, unformatted
         (out / f"{table.name}.csv").unlink(missing_ok=True)
     paths = ComparePaths(out, md, page, csv, tuple(f.path for f in doc.figures()))
-    code = FAILED if any(v.fails for v in verdicts) else OK
-    return CompareResult(code, paths, verdicts, rules, diff)
+    code = FAILED if gate_failed(gates, inconclusive) else OK
+    return CompareResult(code, paths, verdicts, rules, diff, gates, inconclusive)
 
 
 __all__ = ["ComparePaths", "CompareResult", "compare_runs"]

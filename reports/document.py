@@ -100,7 +100,7 @@ class Text:
 @dataclass(frozen=True)
 class Callout:
     text: str
-    level: str = "warning"  # warning, note, ok
+    level: str = "warning"  # warning, note, ok, bad (a failed gate: red)
 
 
 Block = Table | Figure | Text | Callout

@@ -27,19 +27,22 @@ import pandas as pd
 
 from analysis import changepoints
 from analysis.bootstrap import LEVEL
+from analysis.gate_rules import THROUGHPUT, ChangeRule, Inconclusive, parse_changes
+from analysis.gates import GateResult, gate_failed
 from analysis.release_changes import (
     Change,
     find_changes,
     history_frame,
+    history_gate,
     measure,
     measure_summary,
 )
-from analysis.verdicts import THROUGHPUT, FailRule, parse_fail_on
 from client.metrics import PERCENTILE_NAMES
 from reports import plots
 from reports.build import write_document
 from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
 from reports.errors import ReportInputError
+from reports.gate_view import gate_blocks
 from results import META, SAMPLES, load_run, read_meta, read_summary
 from results.run_folder import write_text
 from results.run_format import RunFormatError
@@ -80,7 +83,8 @@ class HistoryPaths:
 
 @dataclass(frozen=True)
 class HistoryResult:
-    """``exit_code``: 0 fine, 1 the newest run starts a change point past a gate rule."""
+    """``exit_code``: 0 fine, 1 the gate failed: the newest run starts a change point past
+    a rule, or a gated cell is inconclusive under ``inconclusive="fail"``."""
 
     exit_code: int
     paths: HistoryPaths
@@ -88,6 +92,8 @@ class HistoryResult:
     skipped: tuple[Skipped, ...]
     changes: tuple[Change, ...]
     order: str
+    gates: tuple[GateResult, ...] = ()
+    inconclusive: Inconclusive = "fail"
 
     @property
     def failures(self) -> tuple[Change, ...]:
@@ -257,20 +263,19 @@ def history_document(
     order: str,
     frame: pd.DataFrame,
     changes: list[Change],
-    rules: tuple[FailRule, ...],
+    rules: tuple[ChangeRule, ...],
     out: Path,
+    gates: tuple[GateResult, ...] = (),
+    inconclusive: Inconclusive = "fail",
 ) -> Document:
-    warnings = []
-    if rules:
+    warnings: list[Callout] = []
+    if rules and not gates:
         gate = ", ".join(str(r) for r in rules)
-        failing = [c for c in changes if c.fails]
-        if failing:
-            text = "; ".join(f"{c.cell} {c.metric} {c.change:+.1%}" for c in failing[:5])
-            warnings.append(
-                Callout(f"Gate `--fail-on-change {gate}`: **failed** ({text}).", "warning")
+        warnings.append(
+            Callout(
+                f"Gate `--fail-on-change {gate}`: no cell to judge (fewer than 2 runs).", "note"
             )
-        else:
-            warnings.append(Callout(f"Gate `--fail-on-change {gate}`: passed.", "ok"))
+        )
     cp = pd.DataFrame(
         [
             {
@@ -312,7 +317,11 @@ def history_document(
                 ),
             )
         )
-    sections = [Section("Change points", "changes", tuple(blocks))]
+    sections = []
+    if gates:
+        what = "Gate --fail-on-change (the newest run)"
+        sections.append(Section("Gate", "gate", gate_blocks(gates, inconclusive, what)))
+    sections.append(Section("Change points", "changes", tuple(blocks)))
     latency = tuple(t for m in PERCENTILE_NAMES if (t := _wide(frame, runs, m)) is not None)
     if latency:
         sections.append(Section("Latency per operation", "latency", latency))
@@ -380,18 +389,20 @@ def build_history(
     fail_on_change: str | None = None,
     out_dir: Path | None = None,
     seed: int = 0,
+    inconclusive: Inconclusive = "fail",
 ) -> HistoryResult:
     """Write history.md/.html/.csv, change_points.csv and PNGs; raises ReportInputError."""
-    rules = parse_fail_on(fail_on_change, "--fail-on-change")
+    rules = parse_changes(fail_on_change, "--fail-on-change")
     runs_dir = Path(runs_dir)
     runs, skipped, order = collect(runs_dir, label_pattern=label_pattern, scenario=scenario)
     frame = history_frame([(run, run_cells(run, seed)) for run in runs])
     if frame.empty:
         raise ReportInputError("none of the comparable runs has an operation or level to follow")
     changes = find_changes(frame, [run.name for run in runs], rules, seed)
+    gates = history_gate(frame, changes, rules, len(runs) - 1)
     out = Path(out_dir) if out_dir is not None else runs_dir / "history"
     out.mkdir(parents=True, exist_ok=True)
-    doc = history_document(runs, skipped, order, frame, changes, rules, out)
+    doc = history_document(runs, skipped, order, frame, changes, rules, out, gates, inconclusive)
     md, page, _ = write_document(doc, out, "history")
     for table in doc.tables():  # the figures live unformatted in history.csv
         (out / f"{table.name}.csv").unlink(missing_ok=True)
@@ -403,8 +414,10 @@ def build_history(
         change_csv, pd.DataFrame([c.__dict__ for c in changes], columns=columns).to_csv(index=False)
     )
     paths = HistoryPaths(out, md, page, csv, change_csv, tuple(f.path for f in doc.figures()))
-    code = FAILED if any(c.fails for c in changes) else OK
-    return HistoryResult(code, paths, tuple(runs), tuple(skipped), tuple(changes), order)
+    code = FAILED if gate_failed(gates, inconclusive) else OK
+    return HistoryResult(
+        code, paths, tuple(runs), tuple(skipped), tuple(changes), order, gates, inconclusive
+    )
 
 
 __all__ = ["HistoryPaths", "HistoryResult", "build_history", "collect", "run_cells"]

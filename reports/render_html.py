@@ -28,6 +28,7 @@ main { padding: 22px 0 40px; }
   border-radius: 6px; margin: 10px 0; }
 .callout.note { border-color: var(--accent); background: var(--note-bg); }
 .callout.ok { border-color: var(--ok); background: var(--ok-bg); }
+.callout.bad { border-color: var(--bad); background: #fdecea; color: #7b1d12; }
 nav.toc { background: #fff; border: 1px solid var(--line); border-radius: 10px;
   padding: 12px 18px; margin: 16px 0 8px; }
 nav.toc b { display:block; font-size: 12px; text-transform: uppercase; letter-spacing: .06em;
@@ -57,6 +58,11 @@ tr.regressed td.verdict { color: var(--bad); font-weight: 600; }
 tr.improved td { background: #eaf7ef; }
 tr.improved td.verdict { color: var(--good); font-weight: 600; }
 tr.fails td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
+tr.gate-fail td { background: #fdecea; }
+tr.gate-fail td.outcome { color: var(--bad); font-weight: 700; }
+tr.gate-inconclusive td.outcome { color: var(--warn); font-weight: 600; }
+tr.gate-pass td.outcome { color: var(--good); font-weight: 600; }
+td.detail, td.value { white-space: normal; }
 figure { margin: 14px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line);
   border-radius: 8px; background: #fff; }

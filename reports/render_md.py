@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from reports.document import Callout, Document, Figure, Table, Text
 
-_MARK = {"warning": "⚠️ **Warning:**", "note": "ℹ️", "ok": "✅"}
+_MARK = {"warning": "⚠️ **Warning:**", "note": "ℹ️", "ok": "✅", "bad": "❌"}
 
 
 def _escape(text: str) -> str:

@@ -200,6 +200,68 @@ class NotJudgedRow(TypedDict):
     reason: str
 
 
+class HeadlineDict(TypedDict):
+    """The verdict first: every measured request (the kind's latency and load phases)."""
+
+    requests: int
+    errors: int
+    error_rate: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    peak_rps: float | None
+    peak_window: str | None
+
+
+class GateRow(TypedDict):
+    """One threshold or gated cell (``analysis.gates.GateResult``); ``null``: not a number."""
+
+    kind: Literal["threshold", "compare", "history"]
+    rule: str
+    cell: str
+    statistic: str
+    unit: str
+    measured: float | None
+    limit: float | None
+    ci_low: float | None
+    ci_high: float | None
+    outcome: Literal["pass", "fail", "inconclusive"]
+    detail: str
+    detectable: float | None
+    key: str
+
+
+class GateSection(TypedDict):
+    """The run's thresholds: each cell's verdict, and whether the gate failed."""
+
+    inconclusive: Literal["fail", "pass"]
+    failed: bool
+    results: list[GateRow]
+
+
+#: the commands that write a gate
+GateCommand = Literal["run", "sweep", "locust", "compare", "history"]
+
+
+class GateDocument(TypedDict):
+    """``--gate-json``: the verdicts a pipeline reads (``format`` and ``version`` first;
+    a new key is a new version). ``inputs``: the run folders judged; ``complete``: false
+    when the run was cut short (the cells are those that ran); ``passed``: exit code 0;
+    ``level``: the intervals'."""
+
+    format: Literal["account-perf-gate"]
+    version: Literal[1]
+    command: GateCommand
+    inputs: list[str]
+    complete: bool
+    inconclusive: Literal["fail", "pass"]
+    passed: bool
+    exit_code: int
+    level: float
+    counts: dict[str, int]
+    cells: list[GateRow]
+
+
 # --- Locust's section ---
 
 
@@ -306,6 +368,8 @@ class Summary(TypedDict, total=False):
     data: DataSection
     findings: list[FindingRow]
     not_judged: list[NotJudgedRow]
+    headline: HeadlineDict
+    gate: GateSection
     locust: LocustSection
 
 
@@ -368,21 +432,27 @@ def keys(kind: Any) -> tuple[str, ...]:
     return tuple(_annotations(kind))
 
 
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of summary.json, from :class:`Summary`."""
-    from results.run_folder import SUMMARY  # run_folder types its writer with Summary
+#: the published schemas: docs/<name> is generated from the TypedDict, never edited
+PUBLISHED: dict[str, tuple[Any, str]] = {
+    "summary.schema.json": (Summary, "summary.json"),
+    "gate.schema.json": (GateDocument, "bench.py --gate-json"),
+}
 
+
+def json_schema(name: str = "summary.schema.json") -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a published file, from its TypedDict."""
+    kind, title = PUBLISHED[name]
     defs: dict[str, Any] = {}
-    root = _object_schema(Summary, defs)
+    root = _object_schema(kind, defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "summary.schema.json",
-        "title": SUMMARY,
+        "$id": name,
+        "title": title,
         **root,
         "$defs": dict(sorted(defs.items())),
     }
 
 
-def schema_text() -> str:
-    """:func:`json_schema` as docs/summary.schema.json holds it."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+def schema_text(name: str = "summary.schema.json") -> str:
+    """:func:`json_schema` as docs/<name> holds it."""
+    return json.dumps(json_schema(name), indent=2, ensure_ascii=False) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -14,6 +15,12 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    # A shell starts background jobs (CI runners, `make test &`) with SIGINT ignored, and
+    # the child would inherit that: the Ctrl-C tests would then test nothing.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class BenchProcess:
@@ -27,6 +34,7 @@ class BenchProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=_ctrl_c_as_at_a_terminal,
         )
         self.lines: list[str] = []
         self.seen: list[psutil.Process] = []  # every descendant ever listed, for kill()

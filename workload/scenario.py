@@ -70,6 +70,8 @@ class Scenario:
     pooling: PoolingPhase = field(default_factory=PoolingPhase)
     batch: BatchPhase = field(default_factory=BatchPhase)
     data: DataSettings = field(default_factory=DataSettings)
+    #: ``[thresholds]``: rules in the gate grammar (``analysis.gate_rules``), read at start
+    thresholds: tuple[str, ...] = ()
 
     @property
     def weight_map(self) -> dict[str, int]:
@@ -78,6 +80,7 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["weights"] = self.weight_map
+        out["thresholds"] = {"all": list(self.thresholds)}  # each rule carries its own scope
         return out
 
 
@@ -110,7 +113,7 @@ def load_scenario(source: str | Path | None = None, *, quick: bool = False) -> S
 
 
 def scenario_from_dict(data: dict[str, Any], origin: str = "scenario") -> Scenario:
-    known = {"name", "weights", *_SECTIONS}
+    known = {"name", "weights", "thresholds", *_SECTIONS}
     unknown = set(data) - known
     if unknown:
         accepted = ", ".join(sorted(known))
@@ -120,6 +123,8 @@ def scenario_from_dict(data: dict[str, Any], origin: str = "scenario") -> Scenar
     scenario = Scenario(name=str(data.get("name", Path(origin).stem)))
     if "weights" in data:
         scenario = replace(scenario, weights=_weights(data["weights"], origin))
+    if "thresholds" in data:
+        scenario = replace(scenario, thresholds=_thresholds(data["thresholds"], origin))
     for section, kind in _SECTIONS.items():
         if section in data:
             scenario = replace(
@@ -144,6 +149,27 @@ def _weights(raw: Any, origin: str) -> tuple[tuple[str, int], ...]:
     if not any(merged.values()):
         raise ScenarioError(f"{origin}: [weights] are all zero")
     return tuple(merged.items())
+
+
+def _thresholds(raw: Any, origin: str) -> tuple[str, ...]:
+    """``[thresholds]``: scope = [conditions]; the scope ``all`` judges every request.
+
+    [thresholds]
+    all = ["p95<200ms", "error_rate<1%"]
+    "c=50" = ["throughput>500"]
+    get_account_profile = ["p99<50ms"]
+    """
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{origin}: [thresholds] must be a table of scope = [conditions]")
+    rules = []
+    for scope, conditions in raw.items():
+        if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
+            raise ScenarioError(
+                f"{origin}: thresholds.{scope} must be a list of conditions such as "
+                '["p95<200ms", "error_rate<1%"]'
+            )
+        rules += [c if scope == "all" else f"{scope}:{c}" for c in conditions]
+    return tuple(rules)
 
 
 def _section(kind: type, raw: Any, origin: str, name: str) -> Any:

@@ -269,7 +269,8 @@ def test_summary_report_and_terminal_carry_the_findings(root: Path) -> None:
     report = build_report(path, out_dir=root / "serial-report-out")
     text = report.markdown.read_text()
     headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings[0].startswith("## Findings"), headings[:3]
+    assert headings[:2] == ["## Verdict", "## Findings"], headings[:3]  # the verdict, then why
+    assert "findings: 1 critical" in text.split("## Findings")[0]
     assert "nearly one at a time" in text and "See **Capacity**" in text
     assert "nearly one at a time" in report.html.read_text()
 

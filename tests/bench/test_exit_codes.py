@@ -1,6 +1,6 @@
-"""Exit codes say whose problem it is: 2 bad input (one line naming it), 1 an I/O or internal
+"""Exit codes say whose problem it is: 2 bad input (one line naming it), 5 an I/O or internal
 failure (one line with its cause; ``--debug`` adds the traceback); no engine is swapped behind
-the user's back."""
+the user's back. The whole table, each code from a real process: tests/bench/test_gate.py."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_a_runs_dir_that_is_a_file_is_a_failure_named_in_one_line(
     runs = tmp_path / "runs"
     runs.write_text("not a folder")
     code, err = _main([*tiny_run, "--runs-dir", str(runs), "--no-report"], capsys)
-    assert code == 1
+    assert code == 5
     assert err == [
         f"bench.py run: could not create a run folder under {runs}: [Errno {errno.EEXIST}] "
         f"{os.strerror(errno.EEXIST)} {HINT}"
@@ -64,7 +64,7 @@ def test_debug_shows_the_traceback_then_the_line(
     argv = [*tiny_run, "--runs-dir", str(runs), "--no-report"]
     argv = ["--debug", *argv] if where == "before the command" else [*argv, "--debug"]
     code, err = _main(argv, capsys)
-    assert code == 1
+    assert code == 5
     assert err[0] == "Traceback (most recent call last):"
     assert any("new_run_dir" in line for line in err)
     assert err[-1].startswith("bench.py run: could not create a run folder under")
@@ -85,7 +85,7 @@ def test_a_full_disk_mid_run_names_the_file_and_the_cause(
     runs = tmp_path / "runs"
     code, err = _main([*tiny_run, "--runs-dir", str(runs), "--no-report"], capsys)
     [run_dir] = runs.iterdir()
-    assert code == 1
+    assert code == 5
     assert err[-1] == (  # after the run's progress lines
         f"bench.py run: could not write {run_dir / 'samples.parquet'}: [Errno {errno.ENOSPC}] "
         f"{os.strerror(errno.ENOSPC)} {HINT}"
@@ -95,7 +95,7 @@ def test_a_full_disk_mid_run_names_the_file_and_the_cause(
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".")], "no half file left"
 
 
-def test_an_internal_error_is_exit_1_named_and_scrubbed(
+def test_an_internal_error_is_exit_5_named_and_scrubbed(
     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     def broken(args: Any) -> int:
@@ -103,11 +103,11 @@ def test_an_internal_error_is_exit_1_named_and_scrubbed(
 
     monkeypatch.setitem(bench_cli.COMMANDS, "run", broken)
     code, err = _main(["run", "--token", "s3cret-T0KEN"], capsys)
-    assert code == 1
+    assert code == 5
     assert err == [f"bench.py run: KeyError: 'pool for ***' {HINT}"]
 
     code, err = _main(["--debug", "run", "--token", "s3cret-T0KEN"], capsys)
-    assert code == 1 and err[0].startswith("Traceback") and "KeyError" in err[-2]
+    assert code == 5 and err[0].startswith("Traceback") and "KeyError" in err[-2]
     assert not any("s3cret-T0KEN" in line for line in err), "the traceback is scrubbed too"
 
 

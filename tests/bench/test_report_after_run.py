@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import bench as bench_cli
-from drivers.standard_run import EXIT_CUT_SHORT, EXIT_OK, EXIT_PREFLIGHT, Outcome
+from drivers.standard_run import EXIT_OK, EXIT_PREFLIGHT, EXIT_TARGET, Outcome
 from tests._run_factory import make_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +32,8 @@ def test_drivers_do_not_import_reports() -> None:
 
 def test_a_finished_run_gets_its_report(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     run_dir = make_run(tmp_path)
-    code = bench_cli.report_after_run(Outcome(run_dir, {}, EXIT_CUT_SHORT), wanted=True)
-    assert code == EXIT_CUT_SHORT
+    code = bench_cli.report_after_run(Outcome(run_dir, {}, EXIT_TARGET), wanted=True)
+    assert code == EXIT_TARGET
     assert capsys.readouterr().out == f"report: {run_dir / 'report.html'}\n"
     assert (run_dir / "report.md").is_file()
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 import bench as bench_cli
+from drivers.exit_codes import ExitCode
 from mock_service.launcher import launch
 from results import load_samples
 from tests._bench import bench, run_dir_from
@@ -72,7 +73,7 @@ def test_invalid_scenario_file_names_the_key_and_accepted_ones(tmp_path, capsys)
 def test_unreachable_target_is_one_clear_line(capsys, tmp_path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     runs = tmp_path / "runs"
-    assert bench_cli.main(["run", "--target", url, "--quick", "--runs-dir", str(runs)]) == 2
+    assert bench_cli.main(["run", "--target", url, "--quick", "--runs-dir", str(runs)]) == 4
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"bench.py run: --target {url} does not answer")
     assert not runs.exists() or not any(runs.iterdir()), "no empty run folder is left behind"
@@ -89,7 +90,7 @@ def test_target_that_does_not_speak_the_contract_stops_before_any_load(
 
     url = live_server(app).url
     result = bench("run", "--quick", "--target", url, "--runs-dir", str(tmp_path), "--no-report")
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.returncode == ExitCode.PREFLIGHT, result.stdout + result.stderr
     out = result.stdout
     assert "the target does not speak the contract" in out
     assert "  ensure_account: sent user_id and auth0_id 'hx-" in out
@@ -103,7 +104,8 @@ def test_ctrl_c_keeps_what_was_measured(tmp_path) -> None:
     scenario.write_text(LONG)
     bench = BenchProcess(
         "run", "--scenario", str(scenario), "--profile", "fast",
-        "--runs-dir", str(tmp_path), "--no-report", "--no-pin",
+        "--runs-dir", str(tmp_path / "runs"), "--no-report", "--no-pin",
+        "--threshold", "p95<10s", "--junit", str(tmp_path / "junit.xml"),
     )  # fmt: skip
     try:
         bench.wait_for_line("latency: ", timeout=60)  # the first latency step has ended
@@ -121,6 +123,10 @@ def test_ctrl_c_keeps_what_was_measured(tmp_path) -> None:
     assert summary["requests"] == len(samples)
     assert json.loads((run_dir / "meta.json").read_text())["complete"] is False
     assert "The run was cut short" in out and "interrupted (Ctrl-C). The tables" in out
+    # the gate of the cells that ran, for the pipeline
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'tests="2" failures="0" errors="1"' in junit and "p95&lt;10s" in junit
+    assert 'message="exit 130: interrupted (Ctrl-C)"' in junit
 
 
 def test_target_dying_mid_run_is_reported_and_kept(tmp_path) -> None:
@@ -143,7 +149,7 @@ def test_target_dying_mid_run_is_reported_and_kept(tmp_path) -> None:
     finally:
         bench.kill()
     out = bench.output
-    assert code == 1, out
+    assert code == ExitCode.TARGET_FAILED, out
     run_dir = Path(run_dir_from(out))
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["complete"] is False and "stopped answering" in summary["cut_short"]

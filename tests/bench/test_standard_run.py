@@ -206,7 +206,12 @@ def test_terminal_shows_the_seed_layout(quick_run) -> None:
     assert "Operation                | Avg     | P50   | P95   | P99" in out
     assert "Pattern                  | Throughput | Notes" in out
     assert "Sequential (blocking)" in out and "Parallel (100 workers)" in out
-    assert out.rstrip().endswith(f"run folder: {quick_run['dir']}")
+    assert f"\nrun folder: {quick_run['dir']}\n" in out
+    # the verdict last: the headline figures and the findings by severity
+    verdict = out.split("\nVerdict\n")[-1].splitlines()
+    assert verdict[0].startswith("  peak ") and "req/s (throughput c=" in verdict[0]
+    assert verdict[1].startswith("  p50 ") and "measured requests" in verdict[1]
+    assert verdict[-1].startswith("  findings: ") and all(len(line) <= 80 for line in verdict)
 
 
 def test_generator_health_is_recorded_per_measured_window(quick_run) -> None:

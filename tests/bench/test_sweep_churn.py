@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from reports.report_data import analyse
 from results import load_run, load_samples
@@ -30,10 +31,21 @@ def test_small_keepalive_pool_churns_and_every_worker_is_recorded(tmp_path) -> N
         str(tmp_path),
         "--no-report",
         "--no-pin",
+        "--threshold",
+        f"c={WORKERS}:throughput>1",
+        "--threshold",
+        "p99<10s",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = run_dir_from(result.stdout)
     summary = json.loads((run_dir / "summary.json").read_text())
+    # a sweep's level threshold judges its best cell at that level; latency, all cells
+    gate = {r["rule"]: r for r in summary["gate"]["results"]}
+    assert {r["outcome"] for r in gate.values()} == {"pass"}
+    best = max(summary["sweep"], key=lambda row: row["requests_per_s"])
+    assert gate[f"c={WORKERS}:throughput>1"]["measured"] == pytest.approx(
+        best["requests_per_s"], rel=0.01
+    )
     rows = {row["pool"].split("/")[2]: row for row in summary["sweep"]}
     small, large = rows["k2"], rows["k20"]
     # 20 workers, 2 idle connections kept: whenever more than 2 are idle at once, the pool

@@ -7,6 +7,7 @@ subprocess timeout, and is killed at the end whatever happens.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import signal
@@ -21,12 +22,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from drivers.exit_codes import ExitCode
 from locustfiles.launch import ROOT, LocustRun, run_locust
 from mock_service.launcher import launch
 from reports import build_report
 from reports.report_data import analyse
 from results import RunFolder, load_run, read_meta, read_summary
 from results.schema import SCHEMA
+from tests._bench import bench, run_dir_from
 from tests._mock_stats import api_requests
 from tests._processes import BenchProcess, wait_for_locust_users, wait_until
 from workload.operations import MIX_OPERATIONS
@@ -235,22 +238,53 @@ def test_bad_settings_stop_locust_before_any_user(tmp_path: Path) -> None:
 
 def test_an_interrupted_run_leaves_partial_results(tmp_path: Path, mock_url: str) -> None:
     before = api_requests(mock_url)
-    bench = BenchProcess(
+    gate = tmp_path / "gate.json"
+    locust = BenchProcess(
         "locust", "--users", "3", "--spawn-rate", "3", "--run-time", "60s",
-        "--target", mock_url, "--runs-dir", str(tmp_path), "--no-report",
+        "--target", mock_url, "--runs-dir", str(tmp_path / "runs"), "--no-report",
+        "--threshold", "p95<10s", "--gate-json", str(gate),
     )  # fmt: skip
     try:
-        run_dir = wait_for_locust_users(bench, tmp_path, timeout=60)
+        run_dir = wait_for_locust_users(locust, tmp_path / "runs", timeout=60)
         # users at work: the mock has answered some of their calls
         assert wait_until(lambda: api_requests(mock_url) >= before + 50, timeout=30)
-        bench.proc.send_signal(signal.SIGINT)
-        code = bench.wait(timeout=60)
+        locust.proc.send_signal(signal.SIGINT)
+        code = locust.wait(timeout=60)
     finally:
-        bench.kill()
-    assert code == 130, bench.output
+        locust.kill()
+    assert code == 130, locust.output
     folder = RunFolder(run_dir)
     summary = read_summary(run_dir)
     assert summary["complete"] is False
     assert summary["cut_short"].startswith("interrupted")
     assert len(pd.read_parquet(folder.samples_path)) > 0
     assert read_meta(run_dir)["ended_at"]
+    # the gate of what ran, for the pipeline, marked incomplete
+    document = json.loads(gate.read_text())
+    assert document["complete"] is False and document["exit_code"] == 130
+    assert [c["rule"] for c in document["cells"]] == ["p95<10s"]
+    assert document["cells"][0]["measured"] > 0
+
+
+def test_locust_thresholds_gate_the_run(tmp_path: Path, mock_url: str) -> None:
+    """Thresholds on a Locust run: its one level is c=<users>; a level it will not run is
+    refused before Locust starts."""
+    common = ("locust", "--users", "3", "--spawn-rate", "3", "--target", mock_url)
+    result = bench(
+        *common, "--run-time", "4s", "--runs-dir", str(tmp_path), "--no-report",
+        "--threshold", "c=3:throughput>1", "--threshold", "get_account_profile:p95<10s",
+        "--threshold", "p99<0.001ms", "--junit", str(tmp_path / "junit.xml"),
+    )  # fmt: skip
+    assert result.returncode == ExitCode.GATE_FAILED, result.stdout + result.stderr
+    summary = read_summary(run_dir_from(result.stdout))
+    outcomes = {r["rule"]: r["outcome"] for r in summary["gate"]["results"]}
+    assert outcomes == {
+        "c=3:throughput>1": "pass",
+        "get_account_profile:p95<10s": "pass",
+        "p99<0.001ms": "fail",
+    }
+    assert 'name="bench.py locust" tests="3" failures="1"' in (tmp_path / "junit.xml").read_text()
+    result = bench(*common, "--threshold", "c=100:p95<1s", "--runs-dir", str(tmp_path / "no"))
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert "this run has no level c=100; it has c=3" in result.stderr
+    assert not (tmp_path / "no").exists()

@@ -100,8 +100,11 @@ def test_report_from_a_real_run(real_runs: dict[str, Path]) -> None:
 
 def test_same_profile_is_not_flagged(real_runs: dict[str, Path], tmp_path: Path) -> None:
     for a, b in (("base1", "base2"), ("base2", "base1")):
-        result = compare_runs(real_runs[a], real_runs[b], fail_on=GATE, out_dir=tmp_path / a)
+        result = compare_runs(
+            real_runs[a], real_runs[b], fail_on=GATE, out_dir=tmp_path / a, inconclusive="pass"
+        )  # quick runs may not rule out +15%; the claim here is that nothing regressed
         assert result.exit_code == 0, result.frame().query("fails")
+        assert not result.failures
 
 
 def test_slower_profile_is_flagged(real_runs: dict[str, Path], tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from analysis.summary import summarize
+from analysis.tables import MEASURED_PHASES
 from reports import build_report
 from results import load_samples
 
@@ -89,11 +90,25 @@ def test_summary_json_is_the_analysis_of_the_stored_samples(name: str) -> None:
         complete=stored["complete"],
         cut_short=stored["cut_short"],
     )
-    # the fixtures predate findings (tests/analysis/test_findings.py checks them)
+    # the fixtures predate findings (tests/analysis/test_findings.py checks them) and the
+    # headline, checked here against the raw samples
     rebuilt.pop("findings")
     rebuilt.pop("not_judged")
+    _assert_headline(load_samples(run), rebuilt.pop("headline"), stored["windows"])
     _assert_same(stored, json.loads(json.dumps(rebuilt)), name)
     assert stored["windows"]  # the comparison had something to compare
+
+
+def _assert_headline(samples: pd.DataFrame, headline: Any, windows: list[Any]) -> None:
+    """The verdict's figures: every request of the measured phases, percentiles of the
+    successful ones, the fastest window."""
+    measured = samples[samples["phase"].astype(str).isin(MEASURED_PHASES)]
+    failed = measured["error"].astype(str) != ""
+    assert headline["requests"] == len(measured) and headline["errors"] == int(failed.sum())
+    ok_ms = measured.loc[~failed, "latency_ns"].to_numpy() / 1e6
+    assert headline["p95_ms"] == pytest.approx(float(np.percentile(ok_ms, 95)))
+    loaded = [w for w in windows if w["phase"] in MEASURED_PHASES]
+    assert headline["peak_rps"] == max(w["requests_per_s"] for w in loaded)
 
 
 @pytest.mark.parametrize("name", FIXTURES)
