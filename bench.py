@@ -540,7 +540,7 @@ def _ci_outputs(
     """``--junit`` and ``--gate-json``, when asked (also for a run cut short)."""
     from reports.ci_outputs import gate_document, write_gate_json, write_junit
 
-    problem = None if complete else "the run was cut short"
+    problem = None if complete else "incomplete run (summary.json says why: cut_short)"
     if code not in (ExitCode.OK, ExitCode.GATE_FAILED):
         problem = f"exit {int(code)}: {meaning(code)}"
     if args.junit is not None:
