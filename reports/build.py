@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pandas as pd
 
 from analysis import pool_pick, tables
-from analysis.findings import SEVERITIES
 from analysis.gates import from_rows
 from analysis.reference import LATENCY_METRICS
 from analysis.usl import UslFit
@@ -27,9 +25,8 @@ from reports.document import (
     Section,
     Table,
     Text,
-    format_cell,
 )
-from reports.gate_view import gate_blocks
+from reports.gate_view import gate_blocks, headline_text
 from reports.render_html import render_html
 from reports.render_md import render_markdown
 from reports.report_data import ReportData, analyse, locust_pacing
@@ -673,29 +670,11 @@ def _findings_section(s: _Sections, a: ReportData) -> None:
     s.items.insert(0, Section("Findings", "findings", tuple(blocks)))
 
 
-def headline_text(figures: Mapping[str, Any], findings: Sequence[Any]) -> str:
-    """The run in one sentence: peak throughput, the percentile set, errors, findings."""
-    parts = []
-    if figures.get("peak_rps") is not None:
-        parts.append(f"peak **{figures['peak_rps']:,.0f} req/s** ({figures['peak_window']})")
-    latency = [
-        f"{name} **{format_cell(figures.get(f'{name}_ms'), 'ms')}**" for name in PERCENTILE_NAMES
-    ]
-    parts.append(" · ".join(latency))
-    if figures.get("error_rate") is not None:
-        parts.append(
-            f"errors **{figures['error_rate']:.2%}** of {figures['requests']:,} measured requests"
-        )
-    by_severity = Counter(f.severity for f in findings)
-    found = ", ".join(f"{n} {sev}" for sev in SEVERITIES if (n := by_severity.get(sev)))
-    parts.append(f"findings: {found or 'none'}")
-    return "; ".join(parts) + "."
-
-
 def _verdict_section(s: _Sections, a: ReportData) -> None:
     """The verdict first: the headline figures and every threshold with its verdict."""
     figures = tables.headline(a.run.samples, a.run.summary.get("windows") or [])
-    blocks: list[Block] = [Text(headline_text(figures, tuple(a.findings)))]
+    severities = [f.severity for f in a.findings]
+    blocks: list[Block] = [Text(headline_text(figures, severities))]
     gate = a.run.summary.get("gate")
     if gate:
         blocks += gate_blocks(from_rows(gate["results"]), gate["inconclusive"], "Thresholds")

@@ -21,8 +21,18 @@ from reports.compare import (
     findings_diff,
     verdict_frame,
 )
-from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
-from reports.gate_view import gate_blocks
+from reports.document import (
+    Block,
+    Callout,
+    Col,
+    Document,
+    Figure,
+    Section,
+    Table,
+    Text,
+    format_cell,
+)
+from reports.gate_view import gate_blocks, headline_text
 from results import Run, load_run
 from results.run_folder import write_text
 from workload import operations
@@ -206,6 +216,21 @@ def _findings_section(diff: FindingsDiff) -> Section:
     )
 
 
+def _verdict_section(
+    base: Run, cand: Run, gates: tuple[GateResult, ...], inconclusive: Inconclusive
+) -> Section:
+    """The verdict first: each run in one sentence, then the gate, cell by cell."""
+    blocks: list[Block] = []
+    for role, run in (("baseline", base), ("candidate", cand)):
+        figures = tables.headline(run.samples, run.summary.get("windows") or [])
+        severities = [f["severity"] for f in run.summary.get("findings") or []]
+        blocks.append(Text(f"**{role}** ({run.path.name}): {headline_text(figures, severities)}"))
+    blocks += gate_blocks(gates, inconclusive, "Gate --fail-on")
+    if not gates:
+        blocks.append(Text("No gate: `--fail-on` sets one (e.g. `p95:+10%,throughput:-5%`)."))
+    return Section("Gate", "gate", tuple(blocks))
+
+
 def compare_document(
     base: Run,
     cand: Run,
@@ -224,9 +249,7 @@ def compare_document(
         f"{worse} regressed, {better} improved, {len(frame) - worse - better} without a "
         f"significant change (of {len(frame)} cells)."
     )
-    sections = []
-    if gates:
-        sections.append(Section("Gate", "gate", gate_blocks(gates, inconclusive, "Gate --fail-on")))
+    sections = [_verdict_section(base, cand, gates, inconclusive)]
     sections.append(Section("Verdicts", "verdicts", (Text(summary), Text(RULE_TEXT))))
     if findings is not None:
         sections.append(_findings_section(findings))

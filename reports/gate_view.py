@@ -7,14 +7,18 @@ then one row per cell. The verdicts are :mod:`analysis.gates`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from analysis.bootstrap import LEVEL
+from analysis.findings import SEVERITIES
 from analysis.gate_rules import FAIL, INCONCLUSIVE, PASS, Inconclusive
 from analysis.gates import GateResult, counts, gate_failed
-from reports.document import Block, Callout, Col, Table
+from client.metrics import PERCENTILE_NAMES
+from reports.document import Block, Callout, Col, Table, format_cell
 
 GATE_COLS = (
     Col("outcome", "Verdict"),
@@ -55,6 +59,26 @@ def gate_frame(results: Sequence[GateResult]) -> pd.DataFrame:
         ],
         columns=[c.key for c in GATE_COLS],
     )
+
+
+def headline_text(figures: Mapping[str, Any], severities: Sequence[str]) -> str:
+    """A run in one sentence (``summary.json``'s ``headline``): peak throughput, the
+    percentile set, errors, and its findings by severity."""
+    parts = []
+    if figures.get("peak_rps") is not None:
+        parts.append(f"peak **{figures['peak_rps']:,.0f} req/s** ({figures['peak_window']})")
+    latency = [
+        f"{name} **{format_cell(figures.get(f'{name}_ms'), 'ms')}**" for name in PERCENTILE_NAMES
+    ]
+    parts.append(" · ".join(latency))
+    if figures.get("error_rate") is not None:
+        parts.append(
+            f"errors **{figures['error_rate']:.2%}** of {figures['requests']:,} measured requests"
+        )
+    by_severity = Counter(severities)
+    found = ", ".join(f"{n} {sev}" for sev in SEVERITIES if (n := by_severity.get(sev)))
+    parts.append(f"findings: {found or 'none'}")
+    return "; ".join(parts) + "."
 
 
 def verdict_line(results: Sequence[GateResult], inconclusive: Inconclusive, what: str) -> str:

@@ -40,9 +40,19 @@ from analysis.release_changes import (
 from client.metrics import PERCENTILE_NAMES
 from reports import plots
 from reports.build import write_document
-from reports.document import Callout, Col, Document, Figure, Section, Table, Text, format_cell
+from reports.document import (
+    Block,
+    Callout,
+    Col,
+    Document,
+    Figure,
+    Section,
+    Table,
+    Text,
+    format_cell,
+)
 from reports.errors import ReportInputError
-from reports.gate_view import gate_blocks
+from reports.gate_view import gate_blocks, headline_text
 from results import META, SAMPLES, load_run, read_meta, read_summary
 from results.run_folder import write_text
 from results.run_format import RunFormatError
@@ -318,9 +328,16 @@ def history_document(
             )
         )
     sections = []
-    if gates:
-        what = "Gate --fail-on-change (the newest run)"
-        sections.append(Section("Gate", "gate", gate_blocks(gates, inconclusive, what)))
+    newest = read_summary(runs[-1].path) if runs else {}
+    first: list[Block] = []
+    if newest.get("headline"):  # the verdict first: the newest run in one sentence
+        severities = [f["severity"] for f in newest.get("findings") or []]
+        text = headline_text(newest["headline"], severities)
+        first.append(Text(f"**newest run** ({runs[-1].name}): {text}"))
+    what = "Gate --fail-on-change (the newest run)"
+    first += gate_blocks(gates, inconclusive, what)
+    if first:
+        sections.append(Section("Gate", "gate", tuple(first)))
     sections.append(Section("Change points", "changes", tuple(blocks)))
     latency = tuple(t for m in PERCENTILE_NAMES if (t := _wide(frame, runs, m)) is not None)
     if latency:
