@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from analysis.gate_rules import CHANGE_METRICS, INCONCLUSIVE_CHOICES, Threshold
+from analysis.gate_rules import CHANGE_METRICS, INCONCLUSIVE_CHOICES, Threshold, check_scopes
 from analysis.gates import GateResult, gate_failed
 from client import AccountClient, AccountNotFoundError, PoolSettings, RetryPolicy
 from client.config import TOKEN_ENV
@@ -507,7 +507,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     thresholds = gating.thresholds_of(scenario, args.threshold)
     levels = scenario.throughput.concurrency if "throughput" in args.phases else ()
     ops = gating.measured_operations(scenario, latency_phase="latency" in args.phases)
-    gating.check(thresholds, operations=ops, levels=levels)
+    check_scopes(thresholds, operations_run=ops, levels=levels)
     options = _options(
         args, scenario, phases=args.phases, rate=args.rate, rate_duration_s=args.rate_duration
     )
@@ -520,11 +520,11 @@ def _gated_run(args: argparse.Namespace, outcome: Outcome, thresholds: Sequence[
     if outcome.kept:
         results = gating.judge_run(outcome.run_dir, thresholds, args.inconclusive)
     code = report_after_run(outcome, wanted=not args.no_report)
-    if outcome.kept:
-        print_headline(read_summary(outcome.run_dir), results, args.inconclusive)
+    if outcome.kept:  # the gate added to summary.json changes neither figure used here
+        print_headline(outcome.summary, results, args.inconclusive)
     if results and gate_failed(results, args.inconclusive):
         code = worst(code, ExitCode.GATE_FAILED)
-    complete = bool(outcome.kept and read_summary(outcome.run_dir).get("complete", True))
+    complete = bool(outcome.kept and outcome.summary.get("complete", True))
     inputs = (outcome.run_dir,) if outcome.kept else ()
     _ci_outputs(args, results, code, inputs, complete)
     return code
@@ -570,7 +570,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         args.label = "sweep"
     thresholds = gating.thresholds_of(scenario, args.threshold)
     ops = gating.measured_operations(scenario, latency_phase=False)
-    gating.check(thresholds, operations=ops, levels=spec.concurrency)
+    check_scopes(thresholds, operations_run=ops, levels=spec.concurrency)
     outcome = execute(_options(args, scenario, sweep=spec))
     return _gated_run(args, outcome, thresholds)
 
@@ -660,7 +660,7 @@ def cmd_locust(args: argparse.Namespace) -> int:
     thresholds = gating.thresholds_of(scenario, args.threshold)
     levels = scenario.throughput.concurrency if args.shape else (args.users,)
     ops = gating.measured_operations(scenario, latency_phase=False)
-    gating.check(thresholds, operations=ops, levels=levels)
+    check_scopes(thresholds, operations_run=ops, levels=levels)
     try:
         run_dir = run_locust(
             LocustRun(

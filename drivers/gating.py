@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.gate_rules import Inconclusive, Threshold, check_scopes, parse_threshold
+from analysis.gate_rules import Inconclusive, Threshold, parse_threshold
 from analysis.gates import GateResult, gate_failed, judge_thresholds, summary_rows
 from results import RunFolder, load_run
 from workload.operations import OPERATIONS
@@ -33,12 +33,6 @@ def measured_operations(scenario: Scenario, latency_phase: bool) -> tuple[str, .
         for name, op in OPERATIONS.items()
         if weights.get(name, 0) > 0 or (latency_phase and op.in_latency_table)
     )
-
-
-def check(
-    thresholds: Sequence[Threshold], *, operations: Sequence[str], levels: Sequence[int]
-) -> None:
-    check_scopes(thresholds, operations_run=operations, levels=levels)
 
 
 def judge_run(
